@@ -1,0 +1,3 @@
+"""Open eGov VN: the e-government platform of a Vietnamese province."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,267 @@
+"""Settings of Open eGov VN, read from the environment (docs/settings.md lists every variable).
+
+Defaults are safe for production (DEBUG off, secure cookies, HSTS); the embedded demo sets
+EGOV_ENV=dev explicitly through `make demo`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from egov.settings.env import env_bool, env_int, env_list, env_str, parse_email_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent  # src/egov
+PROJECT_DIR = BASE_DIR.parent.parent
+VAR_DIR = Path(env_str("EGOV_VAR_DIR", str(PROJECT_DIR / "var"), "Folder for data and files"))
+
+# --- environment -------------------------------------------------------------------------
+EGOV_ENV = env_str("EGOV_ENV", "production", "production, dev or test")
+if EGOV_ENV not in {"production", "dev", "test"}:
+    raise ImproperlyConfigured("EGOV_ENV must be production, dev or test")
+IS_PRODUCTION = EGOV_ENV == "production"
+DEBUG = env_bool("DEBUG", False, "Django debug pages; never in production")
+
+_DEV_SECRET = "dev-only-insecure-secret-key-change-me-0123456789abcdefghijklmnop"  # noqa: S105
+SECRET_KEY = env_str("SECRET_KEY", "" if IS_PRODUCTION else _DEV_SECRET, "Django secret key")
+if not SECRET_KEY:
+    raise ImproperlyConfigured("SECRET_KEY must be set in production (EGOV_ENV=production)")
+
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS",
+    [] if IS_PRODUCTION else ["127.0.0.1", "localhost", "testserver"],
+    "Host names this site answers to, comma separated",
+)
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [], "Origins trusted for CSRF (https://…)")
+
+# --- applications ------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "egov.core",
+    "egov.directory",
+    "egov.api",
+    "egov.portal",
+]
+
+MIDDLEWARE = [
+    "egov.core.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "egov.core.middleware.SecurityHeadersMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "egov.directory.middleware.IdleTimeoutMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "egov.urls"
+WSGI_APPLICATION = "egov.wsgi.application"
+AUTH_USER_MODEL = "directory.Account"
+LOGIN_URL = "directory:login"
+LOGIN_REDIRECT_URL = "directory:workspace"
+LOGOUT_REDIRECT_URL = "portal:home"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- database ----------------------------------------------------------------------------
+DATABASE_URL = env_str(
+    "DATABASE_URL",
+    f"sqlite:///{VAR_DIR / 'egov.sqlite3'}",
+    "Database: sqlite:///path or postgres://user:pass@host:5432/name",
+)
+_db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, "Seconds"))
+_db["CONN_HEALTH_CHECKS"] = True
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _db["CONN_MAX_AGE"] = 0
+    _db["OPTIONS"] = {
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;"
+        ),
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+    }
+    _db["TEST"] = {"NAME": env_str("EGOV_TEST_SQLITE", "", "Test database file") or None}
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- passwords and sign-in -----------------------------------------------------------------
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if EGOV_ENV == "test":
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("EGOV_PASSWORD_MIN_LENGTH", 10, "Minimum length")},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "egov.directory.passwords.CharacterClassValidator"},
+]
+EGOV_LOCKOUT_THRESHOLD = env_int("EGOV_LOCKOUT_THRESHOLD", 5, "Failed sign-ins before lockout")
+EGOV_LOCKOUT_MINUTES = env_int("EGOV_LOCKOUT_MINUTES", 15, "Minutes an account stays locked")
+EGOV_IDLE_TIMEOUT_MINUTES = env_int("EGOV_IDLE_TIMEOUT_MINUTES", 30, "Officer idle timeout")
+EGOV_TOTP_ISSUER = env_str("EGOV_TOTP_ISSUER", "Open eGov VN", "Name shown in authenticator apps")
+
+# --- sessions, cookies, security headers ---------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 8 * 3600
+SECURE_COOKIES = env_bool("EGOV_SECURE_COOKIES", IS_PRODUCTION, "Cookies only over HTTPS")
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_HSTS_SECONDS = env_int("EGOV_HSTS_SECONDS", 31536000 if IS_PRODUCTION else 0, "HSTS")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = IS_PRODUCTION
+SECURE_HSTS_PRELOAD = False
+SECURE_SSL_REDIRECT = env_bool("EGOV_SSL_REDIRECT", IS_PRODUCTION, "Redirect HTTP to HTTPS")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+EGOV_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+SILENCED_SYSTEM_CHECKS = env_list("EGOV_SILENCED_CHECKS", [], "System checks to silence")
+
+# --- language and time ----------------------------------------------------------------------
+LANGUAGE_CODE = "vi"
+LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
+LOCALE_PATHS = [PROJECT_DIR / "locale", BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Ho_Chi_Minh"
+USE_I18N = True
+USE_TZ = True
+
+# --- static and uploaded files ---------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_ROOT = VAR_DIR / "files"
+MEDIA_URL = "/files/"
+EGOV_STORAGE = env_str("EGOV_STORAGE", "local", "local or s3")
+_storage_default: dict[str, object]
+if EGOV_STORAGE == "s3":
+    _storage_default = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("EGOV_S3_BUCKET", "", "S3 bucket"),
+            "endpoint_url": env_str("EGOV_S3_ENDPOINT", "", "S3-compatible endpoint URL") or None,
+            "access_key": env_str("EGOV_S3_ACCESS_KEY", "", "S3 access key"),
+            "secret_key": env_str("EGOV_S3_SECRET_KEY", "", "S3 secret key"),
+            "default_acl": None,
+            "querystring_auth": True,
+        },
+    }
+elif EGOV_STORAGE == "local":
+    _storage_default = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT), "base_url": "/files/"},
+    }
+else:
+    raise ImproperlyConfigured("EGOV_STORAGE must be local or s3")
+STORAGES = {
+    "default": _storage_default,
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
+        if IS_PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+EGOV_UPLOAD_MAX_BYTES = env_int("EGOV_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, "Largest upload")
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# --- e-mail -----------------------------------------------------------------------------------
+_email = parse_email_url(
+    env_str(
+        "EMAIL_URL",
+        "smtp://localhost:25" if IS_PRODUCTION else f"file://{VAR_DIR / 'mail'}",
+        "Outgoing mail: smtp://user:pass@host:port?tls=1, smtps://…, console://, file:///dir",
+    )
+)
+EMAIL_BACKEND = _email.backend
+EMAIL_HOST = _email.host
+EMAIL_PORT = _email.port
+EMAIL_HOST_USER = _email.user
+EMAIL_HOST_PASSWORD = _email.password
+EMAIL_USE_TLS = _email.use_tls
+EMAIL_USE_SSL = _email.use_ssl
+EMAIL_FILE_PATH = _email.file_path
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@egov.local", "Sender address")
+EGOV_SMS_BACKEND = env_str(
+    "EGOV_SMS_BACKEND", "egov.core.notifications.FileSmsBackend", "SMS/Zalo channel backend"
+)
+EGOV_SMS_FILE_DIR = VAR_DIR / "sms"
+
+# --- background tasks -----------------------------------------------------------------------
+EGOV_TASK_BACKEND = env_str("EGOV_TASK_BACKEND", "database", "database, immediate or rq")
+_task_backends = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "rq": "django_tasks_rq.RQBackend",
+}
+if EGOV_TASK_BACKEND not in _task_backends:
+    raise ImproperlyConfigured("EGOV_TASK_BACKEND must be database, immediate or rq")
+TASKS = {"default": {"BACKEND": _task_backends[EGOV_TASK_BACKEND]}}
+
+# --- working-day calendar ---------------------------------------------------------------------
+EGOV_OFFICE_OPENS = env_str("EGOV_OFFICE_OPENS", "07:30", "Office opening time (HH:MM)")
+EGOV_OFFICE_CLOSES = env_str("EGOV_OFFICE_CLOSES", "17:00", "Office closing time (HH:MM)")
+EGOV_INTAKE_CUTOFF = env_str(
+    "EGOV_INTAKE_CUTOFF", "17:00", "Intake after this time counts from the next working day"
+)
+
+# --- logging ----------------------------------------------------------------------------------
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO", "Log level")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "egov.core.logging.RequestIdFilter"}},
+    "formatters": {"json": {"()": "egov.core.logging.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+EGOV_PROVINCE_CODE = env_str("EGOV_PROVINCE_CODE", "51", "Province code of this installation")
