@@ -48,29 +48,39 @@ lint: venv-dev
 	$(VENV)/bin/lint-imports
 	EGOV_ENV=test $(PY) -m django makemigrations --check --dry-run --settings=egov.settings -v 1
 	EGOV_ENV=test $(PY) scripts/openapi.py --check
+	$(PY) scripts/settings_doc.py --check
+	$(PY) scripts/translations.py check
 	EGOV_ENV=production SECRET_KEY=check-only-$$RANDOM-0123456789abcdefghijklmnopqrstuvwxyz \
 	  ALLOWED_HOSTS=egov.example.gov.vn $(VENV)/bin/egov check --deploy --fail-level WARNING
 
 test-sqlite: venv-dev
-	EGOV_ENV=test DATABASE_URL=sqlite:///$(CURDIR)/var/test-sqlite.sqlite3 \
-	  $(PY) -m pytest -p no:randomly -n 2 --dist loadgroup
+	EGOV_ENV=test DATABASE_URL=sqlite:///$(CURDIR)/var/test-sqlite.sqlite3 EGOV_TEST_SQLITE=$(CURDIR)/var/test-sqlite-db.sqlite3 \
+	  $(PY) -m pytest -n 2 --dist loadgroup --ignore=tests/perf
 
 test-postgres: venv-dev
-	bash scripts/pg-test.sh start $(PG_PORT)
+	@bash scripts/pg-test.sh start $(PG_PORT); rc=$$?; \
+	if [ $$rc -eq 3 ]; then \
+	  if [ "$$CI" = "true" ]; then echo "PostgreSQL unavailable under CI=true" >&2; exit 1; fi; \
+	  echo; echo "!!!!!! WARNING: PostgreSQL is not available: the PostgreSQL pass was SKIPPED !!!!!!"; echo; exit 0; \
+	fi; \
+	[ $$rc -eq 0 ] || exit $$rc; \
 	EGOV_ENV=test DATABASE_URL=postgres://postgres@127.0.0.1:$(PG_PORT)/egov \
-	  $(PY) -m pytest -n 2 --dist loadgroup; rc=$$?; bash scripts/pg-test.sh stop $(PG_PORT); exit $$rc
+	  $(PY) -m pytest -n 2 --dist loadgroup --ignore=tests/perf; rc=$$?; bash scripts/pg-test.sh stop $(PG_PORT); exit $$rc
 
 ## make bench: benchmarks in tests/perf (not part of make test)
 bench: venv-dev
 	bash scripts/pg-test.sh start $(PG_PORT)
-	EGOV_ENV=test $(PY) -m pytest tests/perf --benchmark-only -p no:xdist -o addopts="" \
+	EGOV_ENV=test DATABASE_URL=postgres://postgres@127.0.0.1:$(PG_PORT)/egov \
+	  $(PY) -m pytest tests/perf --benchmark-only -p no:xdist -o addopts="--import-mode=importlib" \
 	  --benchmark-columns=min,mean,median,ops,rounds; rc=$$?; bash scripts/pg-test.sh stop $(PG_PORT); exit $$rc
 
 openapi: venv-dev
 	EGOV_ENV=test $(PY) scripts/openapi.py --write
 
 messages: venv-dev
-	cd src/egov && ../../$(VENV)/bin/egov manage makemessages -l vi -l en --no-obsolete
+	EGOV_ENV=test $(VENV)/bin/egov manage makemessages -l vi --no-obsolete --no-location \
+	  --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'scripts/*'
+	$(PY) scripts/translations.py check
 
 clean:
-	rm -rf var/test-* var/pg-test
+	rm -rf var/test-* var/pg-test-*

@@ -6,3 +6,7 @@ class CoreConfig(AppConfig):
     name = "egov.core"
     label = "core"
     verbose_name = _("Core services")
+
+    def ready(self) -> None:
+        # Connects the calendar's cache invalidation and registers the start-up checks.
+        from egov.core import calendar, checks  # noqa: F401

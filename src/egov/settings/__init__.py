@@ -111,6 +111,7 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["TEST"] = {"NAME": env_str("EGOV_TEST_SQLITE", "", "Test database file") or None}
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # --- passwords and sign-in -----------------------------------------------------------------
 PASSWORD_HASHERS = [
@@ -148,9 +149,12 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_HSTS_SECONDS = env_int("EGOV_HSTS_SECONDS", 31536000 if IS_PRODUCTION else 0, "HSTS")
 SECURE_HSTS_INCLUDE_SUBDOMAINS = IS_PRODUCTION
-SECURE_HSTS_PRELOAD = False
+SECURE_HSTS_PRELOAD = env_bool("EGOV_HSTS_PRELOAD", IS_PRODUCTION, "Allow HSTS preload listing")
 SECURE_SSL_REDIRECT = env_bool("EGOV_SSL_REDIRECT", IS_PRODUCTION, "Redirect HTTP to HTTPS")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+EGOV_TRUST_X_FORWARDED_FOR = env_bool(
+    "EGOV_TRUST_X_FORWARDED_FOR", False, "Take the client IP from X-Forwarded-For (behind a proxy)"
+)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 EGOV_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -202,6 +206,14 @@ STORAGES = {
     },
 }
 EGOV_UPLOAD_MAX_BYTES = env_int("EGOV_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, "Largest upload")
+EGOV_UPLOAD_ALLOWED_TYPES = env_list(
+    "EGOV_UPLOAD_ALLOWED_TYPES",
+    [],
+    "Kinds of upload accepted (pdf,png,jpeg,tiff,docx,xlsx,pptx,odt,ods,odp,doc,xls,ppt,xml); empty = all",
+)
+EGOV_SEARCH_RANK_CAP = env_int(
+    "EGOV_SEARCH_RANK_CAP", 1000, "Full-text matches ranked per query (bounds the cost)"
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -227,6 +239,10 @@ EGOV_SMS_BACKEND = env_str(
     "EGOV_SMS_BACKEND", "egov.core.notifications.FileSmsBackend", "SMS/Zalo channel backend"
 )
 EGOV_SMS_FILE_DIR = VAR_DIR / "sms"
+EGOV_NOTIFY_MAX_ATTEMPTS = env_int("EGOV_NOTIFY_MAX_ATTEMPTS", 5, "Delivery attempts per message")
+EGOV_NOTIFY_RETRY_BASE_SECONDS = env_int(
+    "EGOV_NOTIFY_RETRY_BASE_SECONDS", 60, "First retry delay; doubles each attempt (max 6 h)"
+)
 
 # --- background tasks -----------------------------------------------------------------------
 EGOV_TASK_BACKEND = env_str("EGOV_TASK_BACKEND", "database", "database, immediate or rq")
