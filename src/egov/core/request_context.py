@@ -15,8 +15,9 @@ class RequestContext:
     ip: str = ""
 
 
+_EMPTY = RequestContext()  # frozen, so one shared default is safe
 _current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "egov_request_context", default=RequestContext()
+    "egov_request_context", default=_EMPTY
 )
 
 

@@ -108,7 +108,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
-    _db["TEST"] = {"NAME": env_str("EGOV_TEST_SQLITE", "", "Test database file") or None}
+    # Tests use a file, not memory, so that multi-process tests share the test database.
+    _db["TEST"] = {
+        "NAME": env_str("EGOV_TEST_SQLITE", "", "SQLite test database file")
+        or f"{_db['NAME']}.test.sqlite3"
+    }
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True
