@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any, NoReturn
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from egov.core.errors import EgovError
 
 
 class CalendarOverride(models.Model):
@@ -21,9 +24,21 @@ class CalendarOverride(models.Model):
     name = models.CharField(_("name"), max_length=200)
     legal_basis = models.CharField(_("legal basis"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Part of the cache version key of `egov.core.calendar.get_calendar()`: an edit in one
+    # process must reach the calendars cached by every other process.
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["day"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["holiday", "day_off", "working_day"]),
+                name="core_calendaroverride_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(name=""), name="core_calendaroverride_name_not_empty"
+            ),
+        ]
         verbose_name = _("calendar override")
         verbose_name_plural = _("calendar overrides")
 
@@ -52,8 +67,36 @@ class Sequence(models.Model):
         return f"{self.scope}/{self.register}/{self.year}={self.last_value}"
 
 
+class AuditLogIsAppendOnly(EgovError):
+    """An attempt to change or delete an audit entry: a bug, or tampering."""
+
+    code = "audit.append_only"
+    status = 409
+    default_message = _("Audit entries cannot be changed or deleted.")
+
+
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    """Bulk writes would bypass the hash chain: only `egov.core.audit.audit_record` adds rows."""
+
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AuditLogIsAppendOnly()
+
+    def delete(self) -> NoReturn:
+        raise AuditLogIsAppendOnly()
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AuditLogIsAppendOnly()
+
+    def bulk_create(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AuditLogIsAppendOnly()
+
+
 class AuditEntry(models.Model):
-    """One append-only, hash-chained record of a state change."""
+    """One append-only, hash-chained record of a state change.
+
+    Written only by `egov.core.audit.audit_record`; the ORM refuses updates and deletes here and
+    a database trigger refuses them below the ORM (migration 0002_audit_append_only).
+    """
 
     created_at = models.DateTimeField(_("time"), db_index=True)
     actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True)
@@ -67,6 +110,8 @@ class AuditEntry(models.Model):
     prev_hash = models.CharField(_("previous hash"), max_length=64)
     hash = models.CharField(_("hash"), max_length=64, unique=True)
 
+    objects = AuditEntryQuerySet.as_manager()
+
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["object_type", "object_id"], name="core_audit_object")]
@@ -75,6 +120,15 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding or kwargs.get("force_update") or kwargs.get("update_fields"):
+            raise AuditLogIsAppendOnly()
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AuditLogIsAppendOnly()
 
 
 class StoredFile(models.Model):
@@ -116,6 +170,7 @@ class OutboundMessage(models.Model):
     language = models.CharField(_("language"), max_length=8, default="vi")
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     body = models.TextField(_("body"), blank=True)
+    body_html = models.TextField(_("HTML body"), blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )

@@ -213,7 +213,7 @@ EGOV_UPLOAD_MAX_BYTES = env_int("EGOV_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, "Larg
 EGOV_UPLOAD_ALLOWED_TYPES = env_list(
     "EGOV_UPLOAD_ALLOWED_TYPES",
     [],
-    "Kinds of upload accepted (pdf,png,jpeg,tiff,docx,xlsx,pptx,odt,ods,odp,doc,xls,ppt,xml); empty = all",
+    "Upload kinds accepted (pdf, png, jpeg, tiff, docx, xlsx, odt, xml …); empty = all",
 )
 EGOV_SEARCH_RANK_CAP = env_int(
     "EGOV_SEARCH_RANK_CAP", 1000, "Full-text matches ranked per query (bounds the cost)"
