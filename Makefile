@@ -44,7 +44,7 @@ test: venv-dev
 lint: venv-dev
 	$(VENV)/bin/ruff check src tests
 	$(VENV)/bin/ruff format --check src tests
-	$(VENV)/bin/mypy src
+	EGOV_ENV=test $(VENV)/bin/mypy src
 	$(VENV)/bin/lint-imports
 	EGOV_ENV=test $(PY) -m django makemigrations --check --dry-run --settings=egov.settings -v 1
 	EGOV_ENV=test $(PY) scripts/openapi.py --check

@@ -21,11 +21,17 @@ class CalendarOverrideAdmin(admin.ModelAdmin[CalendarOverride]):
     readonly_fields = ["updated_at"]
     actions = None
 
-    def save_model(self, request: HttpRequest, obj: CalendarOverride, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: CalendarOverride, form: Any, change: bool
+    ) -> None:
         if change and "day" in form.changed_data:
             calendar_override_delete(day=form.initial["day"], actor=request.user)
         saved = calendar_override_set(
-            day=obj.day, kind=obj.kind, name=obj.name, legal_basis=obj.legal_basis, actor=request.user
+            day=obj.day,
+            kind=obj.kind,
+            name=obj.name,
+            legal_basis=obj.legal_basis,
+            actor=request.user,
         )
         obj.pk = saved.pk
 

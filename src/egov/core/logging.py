@@ -26,8 +26,9 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", ""),
         }
-        if getattr(record, "client_ip", ""):
-            payload["ip"] = record.client_ip
+        client_ip = getattr(record, "client_ip", "")
+        if client_ip:
+            payload["ip"] = client_ip
         if record.exc_info:
             payload["exc"] = self.formatException(record.exc_info)
         return json.dumps(payload, ensure_ascii=False)

@@ -43,4 +43,6 @@ def readyz(request: HttpRequest) -> JsonResponse:
         logger.exception("readiness: storage unreachable")
         checks["storage"] = "error"
     ok = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if ok else "error", "checks": checks}, status=200 if ok else 503)
+    return JsonResponse(
+        {"status": "ok" if ok else "error", "checks": checks}, status=200 if ok else 503
+    )
