@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Organization(models.Model):
@@ -162,7 +163,7 @@ class Officer(models.Model):
 
 class Role(models.TextChoices):
     CLERK = "clerk", _("Clerk")
-    OFFICER = "officer", _("Officer")
+    OFFICER = "officer", pgettext_lazy("role", "Officer")  # chuyên viên, not "cán bộ"
     HEAD = "head", _("Head")
     COUNTER = "counter", _("One-stop counter")
     IT_ADMIN = "it_admin", _("IT administrator")

@@ -115,7 +115,6 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # --- passwords and sign-in -----------------------------------------------------------------
 PASSWORD_HASHERS = [
@@ -137,6 +136,9 @@ AUTH_PASSWORD_VALIDATORS = [
 EGOV_LOCKOUT_THRESHOLD = env_int("EGOV_LOCKOUT_THRESHOLD", 5, "Failed sign-ins before lockout")
 EGOV_LOCKOUT_MINUTES = env_int("EGOV_LOCKOUT_MINUTES", 15, "Minutes an account stays locked")
 EGOV_IDLE_TIMEOUT_MINUTES = env_int("EGOV_IDLE_TIMEOUT_MINUTES", 30, "Officer idle timeout")
+EGOV_NATIONAL_ID_PROVINCE_CHECK = env_bool(
+    "EGOV_NATIONAL_ID_PROVINCE_CHECK", True, "National ID must start with a province code"
+)
 EGOV_TOTP_ISSUER = env_str("EGOV_TOTP_ISSUER", "Open eGov VN", "Name shown in authenticator apps")
 
 # --- sessions, cookies, security headers ---------------------------------------------------

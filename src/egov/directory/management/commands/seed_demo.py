@@ -1,0 +1,51 @@
+"""`egov seed-demo`: load (or restore) the demo province and print the demo sign-ins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from egov.directory.demo import DemoLogin, demo_seed
+
+
+def format_logins(logins: list[DemoLogin]) -> str:
+    """A plain-text table that reads well in a terminal and in a README."""
+    header = ("user name", "password", "TOTP secret", "role", "where")
+    rows = [header] + [
+        (x.username, x.password, x.totp_secret or "-", x.who, x.where) for x in logins
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = []
+    for index, row in enumerate(rows):
+        lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+        if index == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+class Command(BaseCommand):
+    help = "Load the demo province (Quảng Ngãi) with officers and applicants; safe to re-run."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--quiet", action="store_true", help="do not print the table of demo sign-ins"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        result = demo_seed()
+        self.stdout.write(
+            f"Demo province ready: {result.organizations} organisations and units "
+            f"({result.communes} communes), {result.officers} officers, "
+            f"{result.applicants} applicants."
+        )
+        if options["quiet"]:
+            return
+        self.stdout.write("")
+        self.stdout.write("Demo sign-ins (officers: /dang-nhap/, citizens: /cong-dan/dang-nhap/):")
+        self.stdout.write(format_logins(result.logins))
+        self.stdout.write("")
+        self.stdout.write(
+            'TOTP: add the secret to an authenticator app (or: python -c "import pyotp; '
+            "print(pyotp.TOTP('SECRET').now())\"). phochanhvp.vpubnd sets up TOTP at first sign-in."
+        )
