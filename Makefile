@@ -25,8 +25,7 @@ venv-dev: $(VENV)/.installed-dev
 
 ## make demo: install, migrate the embedded SQLite database, load the demo province, serve it
 demo: venv
-	bash scripts/system-deps.sh gettext
-	EGOV_ENV=dev $(VENV)/bin/egov manage compilemessages --ignore '.venv' -v 0
+	$(PY) scripts/compile_messages.py
 	EGOV_ENV=dev $(VENV)/bin/egov migrate --no-input -v 0
 	EGOV_ENV=dev $(VENV)/bin/egov seed-demo
 	EGOV_ENV=dev $(VENV)/bin/egov collectstatic --no-input -v 0
@@ -35,8 +34,8 @@ demo: venv
 
 ## make test: the whole suite on SQLite and on a throw-away PostgreSQL cluster
 test: venv-dev
-	bash scripts/system-deps.sh gettext chromium
-	$(VENV)/bin/egov manage compilemessages --ignore '.venv' -v 0
+	bash scripts/system-deps.sh chromium
+	$(PY) scripts/compile_messages.py
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
