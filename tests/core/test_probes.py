@@ -27,3 +27,22 @@ def test_readyz_checks_database_and_storage(client: Client) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "checks": {"database": "ok", "storage": "ok"}}
+
+
+@pytest.mark.django_db
+def test_screens_are_vietnamese_even_for_an_english_browser(client: Client) -> None:
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response["Content-Language"] == "vi"
+
+
+@pytest.mark.django_db
+def test_language_cookie_switches_screens_to_english(client: Client) -> None:
+    client.cookies["django_language"] = "en"
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="vi")
+    assert response["Content-Language"] == "en"
+
+
+@pytest.mark.django_db
+def test_api_follows_accept_language(client: Client) -> None:
+    response = client.get("/api/v1/me", HTTP_ACCEPT_LANGUAGE="en")
+    assert response["Content-Language"] == "en"

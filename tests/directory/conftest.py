@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from egov_testing import language_client
 
 _NAME = "directory_factories"
 if _NAME not in sys.modules:
@@ -26,4 +27,4 @@ if _NAME not in sys.modules:
 @pytest.fixture
 def client() -> Client:
     """A client that asks for English, so messages are compared in their source language."""
-    return Client(headers={"accept-language": "en"})
+    return language_client("en")

@@ -365,3 +365,10 @@ def test_revoke_ends_it_once(head: Officer, deputy: Officer) -> None:
     other = DelegationFactory(delegator=head, deputy=deputy, power=Delegation.Power.APPROVE)
     with pytest.raises(PermissionDenied):
         services.delegation_revoke(actor=stranger.account, delegation=other)
+
+
+def test_account_full_name_puts_the_family_name_first() -> None:
+    from egov.directory.models import Account
+
+    account = Account(username="x", first_name="Trị", last_name="Trần Quản")
+    assert account.get_full_name() == "Trần Quản Trị"

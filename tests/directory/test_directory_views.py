@@ -18,6 +18,7 @@ from directory_factories import (
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
+from egov_testing import language_client
 
 from egov.core.models import AuditEntry
 from egov.directory import middleware, views
@@ -201,7 +202,7 @@ def test_qr_image_needs_a_pending_enrolment(client: Client, totp_officer: Office
 
 
 def test_csrf_is_enforced_on_sign_in(officer: Officer) -> None:
-    client = Client(enforce_csrf_checks=True, headers={"accept-language": "en"})
+    client = language_client("en", enforce_csrf_checks=True)
     response = client.post(LOGIN, {"username": "khoa", "password": PASSWORD})
     assert response.status_code == 403
     assert _signed_in(client) is None

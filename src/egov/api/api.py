@@ -1,11 +1,83 @@
-"""The REST API root at /api/v1/; each app contributes its own router."""
+"""The REST API root at /api/v1/; each app contributes its own router.
+
+Contract: OpenAPI 3.1 at /api/v1/openapi.json (committed as docs/api/openapi.json, checked by
+`scripts/openapi.py --check` in `make lint`), interactive docs at /api/v1/docs served from our
+own static files, errors as application/problem+json (egov.api.problems), callers authenticated
+by API key or by the browser session (egov.api.auth).
+"""
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
+from typing import Any
 
-api = NinjaAPI(
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.openapi.docs import Swagger
+from ninja.openapi.schema import OpenAPISchema
+from ninja.operation import Operation
+
+from egov.api import problems
+from egov.api.auth import API_AUTH
+from egov.api.routers import audit, calendar, fallback, organizations, system
+
+
+class LocalSwagger(Swagger):
+    """Swagger UI from django-ninja's own static files; never the CDN fallback.
+
+    django-ninja silently renders a CDN page when "ninja" is not in INSTALLED_APPS; we refuse
+    instead, because the platform serves every asset itself (no outside requests, strict CSP).
+    """
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        if "ninja" not in settings.INSTALLED_APPS:
+            raise ImproperlyConfigured(
+                'Add "ninja" to INSTALLED_APPS: the API docs must use local static files.'
+            )
+        return super().render_page(request, api, **kwargs)
+
+
+class EgovAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        """The view function's name (`organization_list`): short, stable, readable in clients."""
+        return operation.view_func.__name__
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        """Ninja's document, with error answers declared as application/problem+json."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        problem_ref = "#/components/schemas/Problem"
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for response in operation.get("responses", {}).values():
+                    content = response.get("content", {})
+                    body = content.get(self.renderer.media_type)
+                    if body and body.get("schema", {}).get("$ref") == problem_ref:
+                        response["content"] = {problems.PROBLEM_CONTENT_TYPE: body}
+        return schema
+
+
+api = EgovAPI(
     title="Open eGov VN API",
     version="1",
+    description=(
+        "REST API of Open eGov VN. Authenticate with an API key issued by the IT "
+        "administrators (`Authorization: Bearer <key>` or `X-API-Key: <key>`) or with the "
+        "browser session of a signed-in account (unsafe methods then need `X-CSRFToken`). "
+        "Errors are `application/problem+json` documents (RFC 9457) whose `code` is stable."
+    ),
     urls_namespace="api",
+    docs=LocalSwagger(settings={"persistAuthorization": False}),
+    docs_url="/docs",
+    auth=API_AUTH,
 )
+problems.install(api)
+
+api.add_router("/", system.router)
+api.add_router("/organizations", organizations.router)
+api.add_router("/calendar", calendar.router)
+api.add_router("/audit", audit.router)
+# Last: answers every other path under /api/v1/ with a problem document instead of HTML.
+api.add_router("/", fallback.router)

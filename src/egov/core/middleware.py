@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.utils import translation
 
 from egov.core import request_context
 
@@ -52,7 +54,24 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if not request.path.startswith("/api/v1/docs"):
-            response.setdefault("Content-Security-Policy", settings.EGOV_CSP)
+        response.setdefault("Content-Security-Policy", settings.EGOV_CSP)
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         return response
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Screens are Vietnamese unless the person chose English with the language switch.
+
+    Django's own middleware follows the browser's Accept-Language, which would show English to
+    an officer whose browser happens to be English. The API keeps that negotiation, since
+    integrating systems ask for a language explicitly.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        if request.path.startswith("/api/"):
+            super().process_request(request)
+            return
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -134,6 +134,10 @@ class Account(AbstractUser):
         verbose_name = _("account")
         verbose_name_plural = _("accounts")
 
+    def get_full_name(self) -> str:
+        """Vietnamese order: family and middle names (last_name) before the given name."""
+        return " ".join(part for part in (self.last_name, self.first_name) if part).strip()
+
 
 class Officer(models.Model):
     """A civil servant's staff profile: the unit they belong to and their position."""
