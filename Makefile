@@ -10,6 +10,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 .PHONY: demo test bench lint check-openapi openapi messages venv venv-dev clean pg-start pg-stop test-sqlite test-postgres
 
 $(VENV)/.installed: pyproject.toml requirements/lock.txt
+	mkdir -p var
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements/lock.txt
@@ -25,6 +26,7 @@ venv-dev: $(VENV)/.installed-dev
 
 ## make demo: install, migrate the embedded SQLite database, load the demo province, serve it
 demo: venv
+	mkdir -p var
 	$(PY) scripts/compile_messages.py
 	EGOV_ENV=dev $(VENV)/bin/egov migrate --no-input -v 0
 	EGOV_ENV=dev $(VENV)/bin/egov seed-demo
@@ -34,7 +36,7 @@ demo: venv
 
 ## make test: the whole suite on SQLite and on a throw-away PostgreSQL cluster
 test: venv-dev
-	bash scripts/system-deps.sh chromium
+	bash scripts/system-deps.sh chromium poppler fonts
 	$(PY) scripts/compile_messages.py
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
@@ -52,9 +54,18 @@ lint: venv-dev
 	EGOV_ENV=production SECRET_KEY=check-only-$$RANDOM-0123456789abcdefghijklmnopqrstuvwxyz \
 	  ALLOWED_HOSTS=egov.example.gov.vn $(VENV)/bin/egov check --deploy --fail-level WARNING
 
+# Browser tests run in their own pytest process: Playwright keeps an event loop running in the
+# test thread, which must not leak into the other tests.
+SQLITE_ENV = EGOV_ENV=test DATABASE_URL=sqlite:///$(CURDIR)/var/test-sqlite.sqlite3 \
+  EGOV_TEST_SQLITE=$(CURDIR)/var/test-sqlite-db.sqlite3
+PG_ENV = EGOV_ENV=test DATABASE_URL=postgres://postgres@127.0.0.1:$(PG_PORT)/egov
+PYTEST_UNIT = -m pytest -n 2 --dist loadgroup --ignore=tests/perf --ignore=tests/e2e
+PYTEST_E2E = -m pytest tests/e2e
+
 test-sqlite: venv-dev
-	EGOV_ENV=test DATABASE_URL=sqlite:///$(CURDIR)/var/test-sqlite.sqlite3 EGOV_TEST_SQLITE=$(CURDIR)/var/test-sqlite-db.sqlite3 \
-	  $(PY) -m pytest -n 2 --dist loadgroup --ignore=tests/perf
+	mkdir -p var
+	$(SQLITE_ENV) $(PY) $(PYTEST_UNIT)
+	$(SQLITE_ENV) $(PY) $(PYTEST_E2E)
 
 test-postgres: venv-dev
 	@bash scripts/pg-test.sh start $(PG_PORT); rc=$$?; \
@@ -63,8 +74,8 @@ test-postgres: venv-dev
 	  echo; echo "!!!!!! WARNING: PostgreSQL is not available: the PostgreSQL pass was SKIPPED !!!!!!"; echo; exit 0; \
 	fi; \
 	[ $$rc -eq 0 ] || exit $$rc; \
-	EGOV_ENV=test DATABASE_URL=postgres://postgres@127.0.0.1:$(PG_PORT)/egov \
-	  $(PY) -m pytest -n 2 --dist loadgroup --ignore=tests/perf; rc=$$?; bash scripts/pg-test.sh stop $(PG_PORT); exit $$rc
+	$(PG_ENV) $(PY) $(PYTEST_UNIT) && $(PG_ENV) $(PY) $(PYTEST_E2E); \
+	rc=$$?; bash scripts/pg-test.sh stop $(PG_PORT); exit $$rc
 
 ## make bench: benchmarks in tests/perf (not part of make test)
 bench: venv-dev

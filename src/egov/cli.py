@@ -19,6 +19,8 @@ PASSTHROUGH = {
     "check": "check",
     "calendar": "calendar",
     "audit": "audit",
+    "signing": "signing",
+    "procedures": "procedures",
     "worker": "egov_worker",
     "shell": "shell",
     "collectstatic": "collectstatic",
@@ -35,6 +37,8 @@ commands:
   check [--deploy]                            Django system checks
   calendar is-working-day|add|show …          working-day calendar
   audit verify                                check the audit log's hash chain
+  signing dev-ca|sign|verify|tsa …            digital signatures (PAdES) on PDF files
+  procedures import|export|seed-demo …        catalogue of administrative procedures
   manage …                                    any Django management command
 """
 

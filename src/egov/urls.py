@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("quan-tri/", admin.site.urls),
     path("", include("egov.directory.urls")),
+    path("", include("egov.signing.urls")),
     path("", include("egov.portal.urls")),
 ]
 

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from egov.api.api import api
 from egov.directory.demo import demo_seed
 
 from .conftest import assert_accessible
@@ -78,7 +79,8 @@ def test_api_docs_work_under_the_strict_csp(page: Page) -> None:
 
     page.route("**/api/v1/docs", with_csp)
     page.goto("/api/v1/docs")
-    expect(page.locator(".opblock")).to_have_count(6)
+    operations = sum(len(ops) for ops in api.get_openapi_schema()["paths"].values())
+    expect(page.locator(".opblock")).to_have_count(operations)
     page.locator(".opblock-summary").first.click()
     expect(page.locator(".opblock-body").first).to_be_visible()
     assert problems == []

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs' assets locally (no CDN)
     "egov.core",
     "egov.directory",
+    "egov.procedures",
+    "egov.signing",
     "egov.api",
     "egov.portal",
 ]
@@ -289,3 +291,23 @@ LOGGING = {
 }
 
 EGOV_PROVINCE_CODE = env_str("EGOV_PROVINCE_CODE", "51", "Province code of this installation")
+
+# --- signing ----------------------------------------------------------------------------------
+EGOV_SIGNING_TSA_URL = env_str(
+    "EGOV_SIGNING_TSA_URL",
+    "",
+    "RFC 3161 timestamp authority for PAdES B-T (empty: B-B); an active one set in the admin wins",
+)
+EGOV_SIGNING_TSA_TIMEOUT = env_int("EGOV_SIGNING_TSA_TIMEOUT", 10, "Seconds to wait for the TSA")
+EGOV_SIGNING_STAMP_FONT = env_str(
+    "EGOV_SIGNING_STAMP_FONT", "", "TrueType font with Vietnamese letters for visible stamps"
+)
+EGOV_SIGNING_VERIFY_TIMEOUT = env_int(
+    "EGOV_SIGNING_VERIFY_TIMEOUT", 20, "Seconds one uploaded PDF may take to verify"
+)
+EGOV_SIGNING_VERIFY_MEMORY_MB = env_int(
+    "EGOV_SIGNING_VERIFY_MEMORY_MB", 768, "Memory (MB) the verification of one PDF may use"
+)
+EGOV_SIGNING_VERIFY_MAX_BYTES = env_int(
+    "EGOV_SIGNING_VERIFY_MAX_BYTES", 20 * 1024 * 1024, "Largest PDF the public page verifies"
+)

@@ -1,4 +1,8 @@
-"""`egov seed-demo`: load (or restore) the demo province and print the demo sign-ins."""
+"""`egov seed-demo`: load (or restore) the demo province and print the demo sign-ins.
+
+It lives in the top layer because it composes the apps' own seeds: the directory's province
+first, then the catalogue of procedures that points at its organisations.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from egov.directory.demo import DemoLogin, demo_seed
+from egov.procedures.services import procedures_seed_demo
 
 
 def format_logins(logins: list[DemoLogin]) -> str:
@@ -34,10 +39,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = demo_seed()
+        catalogue = procedures_seed_demo()
+        procedures = len(catalogue.created) + len(catalogue.revised) + len(catalogue.unchanged)
         self.stdout.write(
             f"Demo province ready: {result.organizations} organisations and units "
             f"({result.communes} communes), {result.officers} officers, "
-            f"{result.applicants} applicants."
+            f"{result.applicants} applicants, {procedures} procedures."
         )
         if options["quiet"]:
             return

@@ -1,0 +1,146 @@
+"""Reads of the catalogue that other code reuses: public search, one published procedure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Prefetch, Q, QuerySet
+
+from egov.core.search import DEFAULT_RANK_CAP, search_query
+from egov.directory.models import Organization
+from egov.procedures.format import FORMAT_ID, version_to_dict
+from egov.procedures.models import (
+    Fee,
+    Field,
+    Procedure,
+    ProcedureChannel,
+    ProcedureStep,
+    ProcedureVersion,
+    RequiredDocument,
+)
+from egov.procedures.search import SEARCH_KIND
+
+MAX_PAGE = 100
+
+
+@dataclass(frozen=True)
+class ProcedurePage:
+    """One page of search results and how many matched in all."""
+
+    total: int
+    items: list[Procedure]
+
+
+def _published() -> QuerySet[Procedure]:
+    return Procedure.objects.filter(published_version__isnull=False)
+
+
+def _with_version(qs: QuerySet[Procedure]) -> QuerySet[Procedure]:
+    return qs.select_related(
+        "published_version__field",
+        "published_version__competent_organization",
+        "published_version__executing_organization",
+    )
+
+
+def procedure_search(
+    query: str = "",
+    *,
+    field: str | None = None,
+    organization: str | None = None,
+    service_level: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> ProcedurePage:
+    """Published procedures matching `query` (accents optional), best first, then filtered.
+
+    `field` is a field code, `organization` an organisation code (competent or executing),
+    `service_level` one of full_online / partial_online / none. Without a query the list is
+    in code order. At most EGOV_SEARCH_RANK_CAP matches are ranked (ARCHITECTURE.md §6).
+    Three queries with a query (index, filter, page), two without.
+    """
+    limit = max(0, min(limit, MAX_PAGE))
+    offset = max(0, offset)
+    qs = _published()
+    if field:
+        qs = qs.filter(published_version__field__code=field)
+    if organization:
+        qs = qs.filter(
+            Q(published_version__competent_organization__code=organization)
+            | Q(published_version__executing_organization__code=organization)
+        )
+    if service_level:
+        qs = qs.filter(published_version__service_level=service_level)
+    if not query.strip():
+        total = qs.count()
+        items = list(_with_version(qs).order_by("code")[offset : offset + limit]) if limit else []
+        return ProcedurePage(total, items)
+    cap = int(getattr(settings, "EGOV_SEARCH_RANK_CAP", DEFAULT_RANK_CAP))
+    ranked = search_query(kind=SEARCH_KIND, query=query, limit=cap)
+    if not ranked:
+        return ProcedurePage(0, [])
+    order = {object_id: index for index, (object_id, _score) in enumerate(ranked)}
+    ids = [int(object_id) for object_id in order]
+    matching = sorted(
+        qs.filter(pk__in=ids).values_list("pk", flat=True), key=lambda pk: order[str(pk)]
+    )
+    page_ids = matching[offset : offset + limit]
+    if not page_ids:
+        return ProcedurePage(len(matching), [])
+    found = {p.pk: p for p in _with_version(Procedure.objects.filter(pk__in=page_ids))}
+    return ProcedurePage(len(matching), [found[pk] for pk in page_ids])
+
+
+def version_details(qs: QuerySet[ProcedureVersion]) -> QuerySet[ProcedureVersion]:
+    """Versions with everything a detail page or an export shows, in five queries in all."""
+    return qs.select_related(
+        "procedure", "field", "competent_organization", "executing_organization"
+    ).prefetch_related(
+        Prefetch("channels", queryset=ProcedureChannel.objects.order_by("channel")),
+        Prefetch("documents", queryset=RequiredDocument.objects.order_by("order")),
+        Prefetch("fees", queryset=Fee.objects.order_by("order")),
+        Prefetch(
+            "steps",
+            queryset=ProcedureStep.objects.select_related("responsible_unit").order_by("order"),
+        ),
+    )
+
+
+def procedure_published(code: str) -> ProcedureVersion | None:
+    """The published version of the procedure with this code, with its details, or None."""
+    return (
+        version_details(ProcedureVersion.objects.filter(procedure__code=code))
+        .filter(pk=Procedure.objects.filter(code=code).values("published_version")[:1])
+        .first()
+    )
+
+
+def procedure_latest_versions() -> QuerySet[ProcedureVersion]:
+    """The latest version of every procedure, in code order, with details (for exports)."""
+    latest = Procedure.objects.exclude(latest_version__isnull=True).values("latest_version")
+    return version_details(ProcedureVersion.objects.filter(pk__in=latest)).order_by(
+        "procedure__code"
+    )
+
+
+def fields_all() -> QuerySet[Field]:
+    return Field.objects.order_by("code")
+
+
+def organization_lookup(codes: set[str]) -> dict[str, Organization]:
+    """Organisations by code, one query (for imports)."""
+    return {o.code: o for o in Organization.objects.filter(code__in=codes)} if codes else {}
+
+
+def procedures_export() -> dict[str, Any]:
+    """The whole catalogue (latest versions) as one document in the JSON exchange format."""
+    return {
+        "format": FORMAT_ID,
+        "fields": [{"code": f.code, "name": f.name} for f in fields_all()],
+        "procedures": [
+            version_to_dict(v, published=v.procedure.published_version_id == v.pk)
+            for v in procedure_latest_versions()
+        ],
+    }

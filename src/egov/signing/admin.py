@@ -1,0 +1,116 @@
+"""Django admin for IT staff: trusted roots, the timestamp authority, stamp layouts, keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+
+from egov.signing import services
+from egov.signing.models import (
+    SignatureRecord,
+    SigningKey,
+    StampLayout,
+    TimestampAuthority,
+    TrustedRoot,
+)
+
+
+class TrustedRootForm(forms.ModelForm):
+    certificate_file = forms.FileField(label="Certificate (PEM or DER)", required=True)
+
+    class Meta:
+        model = TrustedRoot
+        fields = ["name", "is_active"]
+
+
+@admin.register(TrustedRoot)
+class TrustedRootAdmin(admin.ModelAdmin):
+    list_display = ["name", "fingerprint", "not_after", "is_active"]
+    list_filter = ["is_active"]
+    readonly_fields = ["fingerprint", "subject", "not_after", "added_by", "created_at"]
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is None:
+            kwargs["form"] = TrustedRootForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ["name", "certificate_file"]
+        return ["name", "is_active", *self.readonly_fields]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        root = services.trusted_root_add(
+            actor=request.user,  # type: ignore[arg-type]
+            certificate=form.cleaned_data["certificate_file"].read(),
+            name=form.cleaned_data.get("name", ""),
+        )
+        obj.pk = root.pk
+
+
+@admin.register(TimestampAuthority)
+class TimestampAuthorityAdmin(admin.ModelAdmin):
+    list_display = ["name", "url", "timeout_seconds", "is_active"]
+
+
+@admin.register(StampLayout)
+class StampLayoutAdmin(admin.ModelAdmin):
+    list_display = ["document_type", "kind", "anchor", "page", "width_mm", "height_mm"]
+    list_filter = ["kind"]
+
+
+@admin.register(SigningKey)
+class SigningKeyAdmin(admin.ModelAdmin):
+    list_display = [
+        "label",
+        "kind",
+        "officer",
+        "organization",
+        "not_after",
+        "is_active",
+        "revoked_at",
+    ]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["label", "fingerprint", "subject"]
+    readonly_fields = [
+        "fingerprint",
+        "subject",
+        "not_before",
+        "not_after",
+        "created_at",
+        "revoked_at",
+    ]
+    exclude = ["certificate_der", "pkcs12_sealed", "signature_image"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # keys are imported with the service (PKCS#12 password checked there)
+
+    @admin.action(description="Revoke the selected keys")
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        for key in queryset:
+            services.signing_key_revoke(actor=request.user, key=key)  # type: ignore[arg-type]
+
+
+@admin.register(SignatureRecord)
+class SignatureRecordAdmin(admin.ModelAdmin):
+    list_display = ["signed_at", "kind", "officer", "organization", "reference", "level"]
+    list_filter = ["kind", "level"]
+    search_fields = ["sha256_before", "sha256_after", "reference", "certificate_fingerprint"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,519 @@
+"""Signing use cases: sign as a person, sign as the organisation, manage keys and trust.
+
+Every signature is made outside the database transaction (it may wait for a token or a
+timestamp authority); only when the signed bytes exist are the SignatureRecord and the audit
+entry written, together. Any refusal happens before signing: nothing is signed or written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.timestamps import TimeStamper
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+
+from egov.core.audit import audit_record
+from egov.core.errors import ValidationFailed
+from egov.directory import policy
+from egov.directory.models import Account, Delegation, Officer, Organization
+from egov.signing import keys, selectors, stamps
+from egov.signing.errors import (
+    CertificateRevoked,
+    KeyNotFound,
+    NotSignedByCompetentPerson,
+    WrongSecret,
+)
+from egov.signing.models import SignatureRecord, SigningKey, TrustedRoot
+from egov.signing.pdf import (
+    LEVEL_B_B,
+    LEVEL_B_T,
+    StampRequest,
+    check_signatures_intact,
+    next_field_name,
+    page_count,
+    page_media_box,
+    read_pdf,
+    sha256_hex,
+    sign_pdf,
+    signature_widgets,
+    signing_time_text,
+)
+from egov.signing.tsa import HttpTimeStamper
+
+
+@dataclass(frozen=True)
+class SignedResult:
+    """The signed PDF and the record that names it."""
+
+    pdf: bytes
+    record: SignatureRecord
+
+    @property
+    def sha256_before(self) -> str:
+        return self.record.sha256_before
+
+    @property
+    def sha256_after(self) -> str:
+        return self.record.sha256_after
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def key_source(key: SigningKey) -> keys.KeySource:
+    """Where the key material of a stored key lives."""
+    if key.kind == SigningKey.Kind.PKCS11:
+        return keys.Pkcs11Source(
+            module_path=key.pkcs11_module,
+            token_label=key.pkcs11_token_label,
+            key_label=key.pkcs11_key_label,
+        )
+    if key.pkcs12_sealed is None:
+        raise KeyNotFound()
+    return keys.Pkcs12Source(keys.open_key_material(bytes(key.pkcs12_sealed)))
+
+
+def _usable_key(key_id: int) -> SigningKey:
+    key = selectors.signing_key_get(key_id)
+    if key is None or not key.is_active:
+        raise KeyNotFound()
+    return key
+
+
+def _check_key_state(key: SigningKey, *, now: datetime) -> None:
+    if key.revoked_at is not None and key.revoked_at <= now:
+        raise CertificateRevoked()
+    keys.check_certificate_period(x509.load_der_x509_certificate(bytes(key.certificate_der)), now)
+
+
+def _open(key: SigningKey, secret: str) -> keys.LoadedSigner:
+    loaded = keys.signer_for(key_source(key), secret)
+    if loaded.fingerprint != key.fingerprint:
+        raise WrongSecret(gettext("The key does not match the certificate on record."))
+    return loaded
+
+
+def _timestamper() -> TimeStamper | None:
+    config = selectors.timestamp_authority()
+    return HttpTimeStamper(config.url, timeout=config.timeout) if config else None
+
+
+def _page_index(reader: PdfFileReader, placement: stamps.Placement) -> int:
+    count = page_count(reader)
+    return count - 1 if placement.page == 0 else min(placement.page, count) - 1
+
+
+def _level(timestamper: TimeStamper | None) -> str:
+    return LEVEL_B_T if timestamper is not None else LEVEL_B_B
+
+
+def _record(
+    *,
+    actor: Account,
+    action: str,
+    kind: str,
+    key: SigningKey,
+    officer: Officer | None,
+    on_behalf_of: Officer | None,
+    organization: Organization | None,
+    before: bytes,
+    after: bytes,
+    field_name: str,
+    level: str,
+    reason: str,
+    document_type: str,
+    reference: str,
+    now: datetime,
+) -> SignatureRecord:
+    with transaction.atomic():
+        record = SignatureRecord.objects.create(
+            kind=kind,
+            key=key,
+            actor=actor,
+            officer=officer,
+            on_behalf_of=on_behalf_of,
+            organization=organization,
+            field_name=field_name,
+            sha256_before=sha256_hex(before),
+            sha256_after=sha256_hex(after),
+            certificate_fingerprint=key.fingerprint,
+            level=level,
+            reason=reason[:300],
+            document_type=document_type,
+            reference=reference,
+            signed_at=now,
+        )
+        audit_record(
+            actor=actor,
+            action=action,
+            obj=record,
+            after={
+                "key": key.pk,
+                "certificate": key.fingerprint,
+                "sha256_before": record.sha256_before,
+                "sha256_after": record.sha256_after,
+                "field": field_name,
+                "level": level,
+                "reference": reference,
+            },
+        )
+    return record
+
+
+def _new_field_name(reader: PdfFileReader) -> str:
+    return next_field_name(reader, "Signature")
+
+
+# --- signing as a person -------------------------------------------------------------------------
+
+
+def signature_sign_as_person(
+    *,
+    actor: Account,
+    pdf: bytes,
+    key_id: int,
+    secret: str,
+    reason: str = "",
+    location: str = "",
+    document_type: str = "",
+    visible: bool = True,
+    now: datetime | None = None,
+) -> SignedResult:
+    """A head (or a deputy with a delegation) signs a PDF with their own key.
+
+    Refuses with a coded error and signs nothing: unknown key (KeyNotFound), not the key's
+    owner or no power to sign (PermissionDenied), revoked or expired certificate, corrupt or
+    encrypted PDF, a signature already broken, wrong password or PIN.
+    """
+    now = now or timezone.now()
+    key = _usable_key(key_id)
+    policy.require(actor, "signing.sign_as_person", key)
+    _check_key_state(key, now=now)
+    officer = key.officer
+    assert officer is not None
+    home = policy.selectors.officer_organization(officer)
+    head = policy.exercising_for(officer, Delegation.Power.SIGN, home, at=now)
+    reader = read_pdf(pdf)
+    check_signatures_intact(reader)
+    loaded = _open(key, secret)
+    field_name = _new_field_name(reader)
+    stamp = None
+    if visible:
+        placement = selectors.stamp_placement(document_type, stamps.Kind.PERSON)
+        page = _page_index(reader, placement)
+        title = officer.position.name_vi.upper()
+        lines: list[str] = []
+        if head is not None and head.pk != officer.pk:
+            lines.append(gettext("p.p. %(title)s") % {"title": head.position.name_vi.upper()})
+        lines.append(title)
+        lines += [
+            officer.full_name,
+            gettext("Signed: %(time)s") % {"time": signing_time_text(now)},
+        ]
+        stamp = StampRequest(
+            text=stamps.StampText(
+                kind=stamps.Kind.PERSON,
+                lines=tuple(lines),
+                image=bytes(key.signature_image) if key.signature_image else None,
+                font_size=placement.font_size,
+            ),
+            page=page,
+            box=stamps.place(placement, page_media_box(reader, page)),
+        )
+    timestamper = _timestamper()
+    signed = sign_pdf(
+        pdf,
+        loaded=loaded,
+        reason=reason,
+        location=location,
+        field_name=field_name,
+        stamp=stamp,
+        timestamper=timestamper,
+        reader=reader,
+    )
+    record = _record(
+        actor=actor,
+        action="signing.sign_as_person",
+        kind=SignatureRecord.Kind.PERSON,
+        key=key,
+        officer=officer,
+        on_behalf_of=head if head is not None and head.pk != officer.pk else None,
+        organization=home,
+        before=pdf,
+        after=signed,
+        field_name=field_name,
+        level=_level(timestamper),
+        reason=reason,
+        document_type=document_type,
+        reference="",
+        now=now,
+    )
+    return SignedResult(signed, record)
+
+
+# --- signing as the organisation -----------------------------------------------------------------
+
+
+def _signer_fingerprint(sig: EmbeddedPdfSignature) -> str:
+    return hashlib.sha256(sig.signer_cert.dump()).hexdigest()
+
+
+def competent_signature(
+    sigs: list[EmbeddedPdfSignature], organization: Organization
+) -> EmbeddedPdfSignature | None:
+    """The (intact) signature of someone who may sign for `organization`, if any.
+
+    The signer is known by the certificate: it must be the personal key of an officer who, at
+    the time the signature claims, was a head of the organisation or held a delegation.
+    """
+    by_fp = selectors.signing_keys_by_fingerprint([_signer_fingerprint(s) for s in sigs])
+    for sig in reversed(sigs):
+        key = by_fp.get(_signer_fingerprint(sig))
+        if key is None or key.officer is None:
+            continue
+        at = sig.self_reported_timestamp or timezone.now()
+        if policy.may_exercise(key.officer, Delegation.Power.SIGN, organization, at=at):
+            return sig
+    return None
+
+
+def signature_sign_as_organization(
+    *,
+    actor: Account,
+    pdf: bytes,
+    key_id: int,
+    secret: str,
+    reference: str = "",
+    document_type: str = "",
+    attachment_of: str = "",
+    visible: bool = True,
+    now: datetime | None = None,
+) -> SignedResult:
+    """The clerk applies the organisation's signature (the seal) when issuing a document.
+
+    The main document must already carry the intact signature of a competent person of the
+    organisation; the seal goes over the left third of that person's stamp. With
+    `attachment_of` (SHA-256 of the signed main document, as recorded) the PDF is an
+    attachment: the signature goes top right of page 1 as text (number and notation, time).
+    """
+    now = now or timezone.now()
+    key = _usable_key(key_id)
+    policy.require(actor, "signing.sign_as_organization", key)
+    _check_key_state(key, now=now)
+    organization = key.organization
+    assert organization is not None
+    reader = read_pdf(pdf)
+    sigs = check_signatures_intact(reader)
+    person_sig = None
+    if attachment_of:
+        if not SignatureRecord.objects.filter(
+            kind=SignatureRecord.Kind.PERSON, sha256_after=attachment_of, organization=organization
+        ).exists():
+            raise NotSignedByCompetentPerson()
+    else:
+        person_sig = competent_signature(sigs, organization)
+        if person_sig is None:
+            raise NotSignedByCompetentPerson()
+    loaded = _open(key, secret)
+    field_name = _new_field_name(reader)
+    stamp = None
+    if visible:
+        stamp = _organization_stamp(
+            reader, organization, reference, document_type, attachment_of, person_sig, now
+        )
+    timestamper = _timestamper()
+    signed = sign_pdf(
+        pdf,
+        loaded=loaded,
+        reason=gettext("Issued %(reference)s") % {"reference": reference} if reference else "",
+        field_name=field_name,
+        stamp=stamp,
+        timestamper=timestamper,
+        reader=reader,
+    )
+    record = _record(
+        actor=actor,
+        action="signing.sign_as_organization",
+        kind=SignatureRecord.Kind.ORGANIZATION,
+        key=key,
+        officer=policy.officer_of(actor),
+        on_behalf_of=None,
+        organization=organization,
+        before=pdf,
+        after=signed,
+        field_name=field_name,
+        level=_level(timestamper),
+        reason="",
+        document_type=document_type,
+        reference=reference,
+        now=now,
+    )
+    return SignedResult(signed, record)
+
+
+def _organization_stamp(
+    reader: PdfFileReader,
+    organization: Organization,
+    reference: str,
+    document_type: str,
+    attachment_of: str,
+    person_sig: EmbeddedPdfSignature | None,
+    now: datetime,
+) -> StampRequest:
+    if attachment_of:
+        placement = selectors.stamp_placement(document_type, stamps.Kind.ATTACHMENT)
+        page = _page_index(reader, placement)
+        lines = [line for line in (reference, organization.name_vi, signing_time_text(now)) if line]
+        return StampRequest(
+            text=stamps.StampText(stamps.Kind.ATTACHMENT, tuple(lines), font_size=10),
+            page=page,
+            box=stamps.place(placement, page_media_box(reader, page)),
+        )
+    placement = selectors.stamp_placement(document_type, stamps.Kind.SEAL)
+    seal_key = (
+        organization.signing_keys.filter(is_active=True).exclude(signature_image=None).first()
+    )
+    text = stamps.StampText(
+        stamps.Kind.SEAL,
+        (organization.name_vi,),
+        image=bytes(seal_key.signature_image) if seal_key and seal_key.signature_image else None,
+        font_size=placement.font_size,
+        seal_label=organization.name_vi.upper(),
+    )
+    widgets = {name: (page, box) for name, page, box in signature_widgets(reader)}
+    if person_sig is not None and person_sig.field_name in widgets:
+        page, box = widgets[person_sig.field_name]
+        return StampRequest(text, page, stamps.seal_over(box, placement))
+    page = _page_index(reader, placement)
+    return StampRequest(text, page, stamps.place(placement, page_media_box(reader, page)))
+
+
+# --- keys and trust ------------------------------------------------------------------------------
+
+
+def _load_certificate(data: bytes) -> x509.Certificate:
+    try:
+        if data.lstrip().startswith(b"-----BEGIN"):
+            return x509.load_pem_x509_certificate(data)
+        return x509.load_der_x509_certificate(data)
+    except ValueError as exc:
+        raise ValidationFailed(
+            gettext("The file is not an X.509 certificate (PEM or DER)."), field="certificate"
+        ) from exc
+
+
+def trusted_root_add(*, actor: Account | None, certificate: bytes, name: str = "") -> TrustedRoot:
+    """Trust a root CA certificate (PEM or DER). `actor=None`: an operator on the command line."""
+    if actor is not None:
+        policy.require(actor, "signing.trust.manage", None)
+    cert = _load_certificate(certificate)
+    try:
+        is_ca = cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        is_ca = False
+    if not is_ca:
+        raise ValidationFailed(
+            gettext("This certificate is not a certification authority's certificate."),
+            field="certificate",
+        )
+    fingerprint = keys.certificate_fingerprint(cert)
+    with transaction.atomic():
+        root, created = TrustedRoot.objects.update_or_create(
+            fingerprint=fingerprint,
+            defaults={
+                "name": (name or keys.subject_common_name(cert) or fingerprint[:16])[:200],
+                "certificate_der": cert.public_bytes(serialization.Encoding.DER),
+                "subject": cert.subject.rfc4514_string()[:500],
+                "not_after": cert.not_valid_after_utc,
+                "is_active": True,
+                "added_by": actor,
+            },
+        )
+        audit_record(
+            actor=actor,
+            action="signing.trust_add",
+            obj=root,
+            after={"fingerprint": fingerprint, "name": root.name, "created": created},
+        )
+    return root
+
+
+def signing_key_import_pkcs12(
+    *,
+    actor: Account | None,
+    data: bytes,
+    password: str,
+    officer: Officer | None = None,
+    organization: Organization | None = None,
+    label: str = "",
+    signature_image: bytes | None = None,
+) -> SigningKey:
+    """Store a PKCS#12 key (encrypted at rest) for an officer or an organisation's seal.
+
+    The password is checked here and never stored. `actor=None`: an operator on the command
+    line. Importing the same certificate again replaces the stored file.
+    """
+    if (officer is None) == (organization is None):
+        raise ValueError("give exactly one of officer and organization")
+    owner: Any = officer or organization
+    if actor is not None:
+        policy.require(actor, "signing.key.manage", owner)
+    cert = keys.load_pkcs12_certificate(data, password)
+    fingerprint = keys.certificate_fingerprint(cert)
+    with transaction.atomic():
+        key, created = SigningKey.objects.update_or_create(
+            fingerprint=fingerprint,
+            defaults={
+                "label": (label or keys.subject_common_name(cert))[:200],
+                "kind": SigningKey.Kind.PKCS12,
+                "officer": officer,
+                "organization": organization,
+                "certificate_der": cert.public_bytes(serialization.Encoding.DER),
+                "subject": cert.subject.rfc4514_string()[:500],
+                "not_before": cert.not_valid_before_utc,
+                "not_after": cert.not_valid_after_utc,
+                "pkcs12_sealed": keys.seal_key_material(data),
+                "signature_image": signature_image,
+                "is_active": True,
+                "revoked_at": None,
+            },
+        )
+        audit_record(
+            actor=actor,
+            action="signing.key_import",
+            obj=key,
+            after={
+                "fingerprint": fingerprint,
+                "officer": officer.pk if officer else None,
+                "organization": organization.pk if organization else None,
+                "created": created,
+            },
+        )
+    keys.signer_cache.forget()
+    return key
+
+
+def signing_key_revoke(
+    *, actor: Account | None, key: SigningKey, now: datetime | None = None
+) -> SigningKey:
+    """Stop a key from signing from now on (lost token, certificate revoked by the CA)."""
+    if actor is not None:
+        policy.require(actor, "signing.key.manage", key.officer or key.organization)
+    with transaction.atomic():
+        key = SigningKey.objects.select_for_update().get(pk=key.pk)
+        key.revoked_at = now or timezone.now()
+        key.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor, action="signing.key_revoke", obj=key, after={"revoked_at": key.revoked_at}
+        )
+    keys.signer_cache.forget()
+    return key

@@ -1,0 +1,274 @@
+"""Visible signature stamps as Decree 30/2020 places them (STANDARDS-VN.md §2).
+
+- a person's signature: the signer's image (if any) between the title line and the name, with
+  the signer's name, position, organisation and time, in the box the document type's layout
+  gives (by default at the bottom right of the last page);
+- the organisation's (seal) signature on the main document: the seal image, real size, laid
+  over about one third of the person's stamp on its left side;
+- the organisation's signature on an attachment: top right of page 1, no image, the number and
+  notation and the signing time (ISO 8601, Vietnam time) in Times 10 pt.
+
+The stamp is drawn with ReportLab in a Times-compatible font that has the Vietnamese glyphs
+(Liberation Serif) and placed as the signature field's appearance by pyHanko.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from pyhanko.pdf_utils import content, generic
+from pyhanko.pdf_utils.layout import BoxConstraints
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.stamp import StaticStampStyle
+from reportlab.lib.colors import Color
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+
+MM = 72 / 25.4
+FONT_NAME = "EgovSerif"
+# Liberation Serif 2 (Debian fonts-liberation2) has Times' metrics and the Vietnamese glyphs;
+# version 1 (fonts-liberation) lacks them, so every candidate is checked before use.
+FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
+)
+VIETNAMESE_SAMPLE = (
+    "ĐđƠơƯưẠạẢảẤấẦầẨẩẪẫẬậẮắẰằẲẳẴẵẶặẸẹẺẻẼẽẾếỀềỂểỄễỆệ"
+    "ỈỉỊịỌọỎỏỐốỒồỔổỖỗỘộỚớỜờỞởỠỡỢợỤụỦủỨứỪừỬửỮữỰựỲỳỴỵỶỷỸỹ"
+)
+SEAL_RED = Color(0.8, 0.05, 0.05)
+SIGNER_BLUE = Color(0.05, 0.15, 0.6)
+
+_font_lock = threading.Lock()
+_font_ready = False
+
+
+class Kind:
+    PERSON = "person"
+    SEAL = "seal"
+    ATTACHMENT = "attachment"
+
+
+class Anchor:
+    TOP_RIGHT = "top_right"
+    BOTTOM_RIGHT = "bottom_right"
+    TOP_LEFT = "top_left"
+    BOTTOM_LEFT = "bottom_left"
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a stamp goes, relative to a page corner (so it fits A4 and other sizes).
+
+    `page` counts from 1; 0 means the last page. Distances are in millimetres.
+    """
+
+    anchor: str = Anchor.BOTTOM_RIGHT
+    page: int = 0
+    margin_x_mm: float = 20
+    margin_y_mm: float = 25
+    width_mm: float = 80
+    height_mm: float = 35
+    font_size: float = 10
+
+
+DEFAULT_PLACEMENTS = {
+    Kind.PERSON: Placement(Anchor.BOTTOM_RIGHT, 0, 20, 25, 80, 35, 10),
+    Kind.SEAL: Placement(Anchor.BOTTOM_RIGHT, 0, 20, 25, 36, 36, 8),
+    Kind.ATTACHMENT: Placement(Anchor.TOP_RIGHT, 1, 20, 10, 75, 16, 10),
+}
+
+
+@dataclass(frozen=True)
+class StampText:
+    """What the stamp says and shows; the lines are already in the reader's language."""
+
+    kind: str
+    lines: tuple[str, ...]
+    image: bytes | None = None  # signer's signature (PERSON) or the seal (SEAL), PNG/JPEG
+    font_size: float = 10
+    seal_label: str = ""  # drawn in a red ring when a seal has no image (development)
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def _vietnamese_font() -> TTFont:
+    """The first configured or known TrueType font that has every Vietnamese letter."""
+    configured = getattr(settings, "EGOV_SIGNING_STAMP_FONT", "")
+    for candidate in (configured, *FONT_CANDIDATES):
+        if not candidate or not Path(candidate).is_file():
+            continue
+        font = TTFont(FONT_NAME, candidate)
+        if all(ord(ch) in font.face.charToGlyph for ch in VIETNAMESE_SAMPLE):
+            return font
+    raise RuntimeError(
+        "no TrueType font with the Vietnamese letters found for signature stamps: install "
+        "fonts-liberation2 or set EGOV_SIGNING_STAMP_FONT"
+    )
+
+
+def _ensure_font() -> None:
+    global _font_ready
+    if _font_ready:
+        return
+    with _font_lock:
+        if not _font_ready:
+            pdfmetrics.registerFont(_vietnamese_font())
+            _font_ready = True
+
+
+def _fit_lines(lines: tuple[str, ...], size: float, width: float) -> list[str]:
+    """Wrap each line by words so that it fits `width` points."""
+    out: list[str] = []
+    for line in lines:
+        words, current = line.split(), ""
+        for word in words:
+            trial = f"{current} {word}".strip()
+            if current and pdfmetrics.stringWidth(trial, FONT_NAME, size) > width:
+                out.append(current)
+                current = word
+            else:
+                current = trial
+        out.append(current)
+    return out
+
+
+def render_stamp(text: StampText, width: float, height: float) -> bytes:
+    """A one-page PDF of exactly `width` × `height` points holding the stamp."""
+    _ensure_font()
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=(width, height), pageCompression=1)
+    pdf.setTitle("stamp")
+    size = text.font_size
+    if text.kind == Kind.SEAL:
+        _draw_seal(pdf, text, width, height)
+    elif text.kind == Kind.ATTACHMENT:
+        pdf.setFont(FONT_NAME, size)
+        y = height - size - 2
+        for line in _fit_lines(text.lines, size, width - 4):
+            pdf.drawRightString(width - 2, y, line)
+            y -= size * 1.2
+    else:
+        _draw_person(pdf, text, width, height)
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def _draw_person(pdf: canvas.Canvas, text: StampText, width: float, height: float) -> None:
+    """Title line, the signature image (or a blank band), then name and details, centred."""
+    size = text.font_size
+    lines = _fit_lines(text.lines, size, width - 6)
+    title, rest = (lines[0], lines[1:]) if lines else ("", [])
+    pdf.setStrokeColor(SIGNER_BLUE)
+    pdf.setLineWidth(0.8)
+    pdf.rect(1, 1, width - 2, height - 2)
+    pdf.setFillColor(SIGNER_BLUE)
+    pdf.setFont(FONT_NAME, size)
+    y = height - size - 3
+    pdf.drawCentredString(width / 2, y, title)
+    text_height = len(rest) * size * 1.2
+    image_band = max(0.0, y - 4 - text_height - 4)
+    if text.image and image_band > 8:
+        image = ImageReader(io.BytesIO(text.image))
+        pdf.drawImage(
+            image,
+            6,
+            y - 4 - image_band,
+            width - 12,
+            image_band,
+            preserveAspectRatio=True,
+            anchor="c",
+            mask="auto",
+        )
+    y = y - 4 - image_band - size
+    for line in rest:
+        pdf.drawCentredString(width / 2, y, line)
+        y -= size * 1.2
+
+
+def _draw_seal(pdf: canvas.Canvas, text: StampText, width: float, height: float) -> None:
+    if text.image:
+        pdf.drawImage(
+            ImageReader(io.BytesIO(text.image)),
+            0,
+            0,
+            width,
+            height,
+            preserveAspectRatio=True,
+            anchor="c",
+            mask="auto",
+        )
+        return
+    radius = min(width, height) / 2 - 1.5
+    pdf.setStrokeColor(SEAL_RED)
+    pdf.setFillColor(SEAL_RED)
+    pdf.setLineWidth(1.5)
+    pdf.circle(width / 2, height / 2, radius)
+    pdf.circle(width / 2, height / 2, radius * 0.72)
+    pdf.setFont(FONT_NAME, text.font_size)
+    lines = _fit_lines((text.seal_label or " ".join(text.lines),), text.font_size, radius * 1.3)
+    y = height / 2 + (len(lines) - 1) * text.font_size * 0.6 - text.font_size / 3
+    for line in lines[:3]:
+        pdf.drawCentredString(width / 2, y, line)
+        y -= text.font_size * 1.2
+
+
+class _PdfBytesPage(content.ImportedPdfPage):
+    """pyHanko's ImportedPdfPage reads a file; ours takes the bytes we just rendered."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(file_name="", page_ix=0)
+        self.data = data
+
+    def render(self) -> bytes:
+        writer = self._ensure_writer
+        reader = PdfFileReader(io.BytesIO(self.data))
+        xobj = writer.import_page_as_xobject(reader, page_ix=0)
+        name = "/EgovStamp"
+        self.resources.xobject[name] = xobj
+        x1, y1, x2, y2 = xobj.get_object()["/BBox"]
+        self.box = BoxConstraints(width=abs(x1 - x2), height=abs(y1 - y2))
+        return name.encode("ascii") + b" Do"
+
+
+def stamp_style(text: StampText, width: float, height: float) -> StaticStampStyle:
+    """A pyHanko stamp style whose appearance is the rendered stamp, without a border."""
+    return StaticStampStyle(
+        background=_PdfBytesPage(render_stamp(text, width, height)),
+        border_width=0,
+    )
+
+
+Box = tuple[float, float, float, float]
+
+
+def page_box(media_box: generic.ArrayObject | list[float]) -> Box:
+    x1, y1, x2, y2 = (float(v) for v in media_box)
+    return min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)
+
+
+def place(placement: Placement, media: Box) -> Box:
+    """The stamp's rectangle on a page with this MediaBox."""
+    left, bottom, right, top = media
+    w, h = placement.width_mm * MM, placement.height_mm * MM
+    mx, my = placement.margin_x_mm * MM, placement.margin_y_mm * MM
+    x1 = right - mx - w if placement.anchor.endswith("right") else left + mx
+    y1 = top - my - h if placement.anchor.startswith("top") else bottom + my
+    return (round(x1, 2), round(y1, 2), round(x1 + w, 2), round(y1 + h, 2))
+
+
+def seal_over(person: Box, placement: Placement) -> Box:
+    """The seal's rectangle: its right third covers the left third of the person's stamp."""
+    w, h = placement.width_mm * MM, placement.height_mm * MM
+    px1, py1, px2, py2 = person
+    overlap = (px2 - px1) / 3
+    x2 = px1 + overlap
+    cy = (py1 + py2) / 2
+    return (round(x2 - w, 2), round(cy - h / 2, 2), round(x2, 2), round(cy + h / 2, 2))
