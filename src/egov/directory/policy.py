@@ -293,3 +293,9 @@ def _calendar_manage(actor: Account, obj: Any) -> bool:
 def _position_manage(actor: Account, obj: Any) -> bool:
     """Change the list of positions, shared by the whole tree: IT admins of the whole tree."""
     return is_tree_admin(actor)
+
+
+@rule("audit.history.read")
+def _audit_history_read(actor: Actor, obj: Any) -> bool:
+    """Read any object's audit trail (screens and API): officers holding the IT admin role."""
+    return holds_role(officer_of(actor), Role.IT_ADMIN)

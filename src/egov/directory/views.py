@@ -29,7 +29,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from egov.core.errors import EgovError
-from egov.directory import identity, middleware, selectors, services
+from egov.core.selectors import audit_history
+from egov.directory import identity, middleware, policy, selectors, services
 from egov.directory.forms import CitizenSignInForm, SignInForm, TotpForm
 from egov.directory.models import Account, Role
 
@@ -237,6 +238,17 @@ def workspace(request: HttpRequest) -> HttpResponse:
         "is_it_admin": any(r.role == Role.IT_ADMIN for r in roles),
     }
     return render(request, "directory/workspace.html", context)
+
+
+@login_required
+@require_GET
+def object_history(request: HttpRequest, object_type: str, object_id: str) -> HttpResponse:
+    """Every recorded change of one object, for IT administrators (the API has the same)."""
+    if not policy.can(request.user, "audit.history.read"):
+        raise DjangoPermissionDenied
+    entries = list(audit_history(object_type=object_type, object_id=object_id)[:500])
+    context = {"object_type": object_type, "object_id": object_id, "entries": entries}
+    return render(request, "directory/object_history.html", context)
 
 
 # --- citizens and businesses ------------------------------------------------------------------

@@ -184,6 +184,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Outside production the assets are served straight from the source folders, so a forgotten
+# collectstatic never leaves the demo without its stylesheet.
+WHITENOISE_USE_FINDERS = not IS_PRODUCTION
 MEDIA_ROOT = VAR_DIR / "files"
 MEDIA_URL = "/files/"
 EGOV_STORAGE = env_str("EGOV_STORAGE", "local", "local or s3")

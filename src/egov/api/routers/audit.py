@@ -13,18 +13,12 @@ from egov.api.schemas import LIST_ERRORS
 from egov.core.models import AuditEntry
 from egov.core.selectors import audit_history
 from egov.directory import policy
-from egov.directory.models import Account, Role
+from egov.directory.models import Account
 
 router = Router(tags=["audit"])
 
-AUDIT_READ_ACTION = "audit.history.read"
+AUDIT_READ_ACTION = "audit.history.read"  # registered in egov.directory.policy
 AUDIT_READ_SCOPE = "audit:read"
-
-
-@policy.rule(AUDIT_READ_ACTION)
-def _audit_history_read(actor: Account, obj: Any) -> bool:
-    """Read any object's audit trail: officers holding the IT administrator role."""
-    return policy.holds_role(policy.officer_of(actor), Role.IT_ADMIN)
 
 
 class AuditEntryOut(Schema):
