@@ -5,11 +5,13 @@ from __future__ import annotations
 import copy
 import importlib.util
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 _NAME = "directory_factories"
 if _NAME not in sys.modules:
@@ -103,3 +105,10 @@ BASE: dict[str, Any] = {
 def data() -> dict[str, Any]:
     """A fresh, valid procedure dict (20 working days, a process of exactly 20)."""
     return copy.deepcopy(BASE)
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages are compared in their source language (the default language is Vietnamese)."""
+    with translation.override("en"):
+        yield

@@ -214,3 +214,16 @@ def test_demo_catalogue_loads_real_procedures_and_is_idempotent(db: None) -> Non
     assert business.competent_organization.name_vi == "Sở Tài chính"  # type: ignore[union-attr]
     statuses = set(Procedure.objects.values_list("code_status", flat=True))
     assert statuses == {"reported", "unverified"}
+
+
+def test_the_documented_json_example_imports(tree: Any) -> None:
+    doc = Path(__file__).parents[2] / "docs" / "procedures-format.md"
+    example = doc.read_text(encoding="utf-8").split("```json\n", 1)[1].split("```", 1)[0]
+    result = services.procedures_import(
+        actor=tree.tree_admin.account,
+        document=services.import_document_from_json(json.loads(example)),
+    )
+    assert (result.created, result.published) == (["1.009994"], ["1.009994"])
+    version = selectors.procedure_published("1.009994")
+    assert version is not None
+    assert [s.working_days for s in version.steps.all()] == [0.5, 12, 2, 0.5]

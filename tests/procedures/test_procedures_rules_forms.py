@@ -101,7 +101,7 @@ GOOD = {
     "ho_ten": "Nguyễn Thị Lan",
     "so_dinh_danh": "051190000123",
     "dien_thoai": "0912 345 678",
-    "ma_so_thue": "0312345678-001",
+    "ma_so_thue": "0312345673-001",  # check digit 3 (egov.directory.identifiers)
     "ngay_sinh": "1990-02-28",
     "tinh": "51",
     "xa": "21211",
@@ -126,7 +126,12 @@ def test_a_good_form_has_no_problems() -> None:
         ("dien_thoai", "0112345678", "eform.phone"),
         ("dien_thoai", "091234567", "eform.phone"),
         ("ma_so_thue", "031234567", "eform.tax_code"),
-        ("ma_so_thue", "0312345678-01", "eform.tax_code"),
+        ("ma_so_thue", "0312345673-01", "eform.tax_code"),
+        ("ma_so_thue", "0312345678", "eform.tax_code"),  # wrong check digit
+        ("ma_so_thue", "999190000123", "eform.tax_code"),  # 12 digits but not a national ID
+        ("so_dinh_danh", "051399000123", "eform.national_id"),  # born in 2099
+        ("dien_thoai", "029238212345", "eform.phone"),  # landline one digit too long
+        ("ngay_sinh", "1990-2-28", "eform.date"),
         ("ngay_sinh", "1990-02-30", "eform.date"),
         ("ngay_sinh", "28/02/1990", "eform.date"),
         ("tinh", "02", "eform.province"),
@@ -140,6 +145,21 @@ def test_each_bad_value_gives_its_code(key: str, value: Any, code: str) -> None:
     errors = eform_validate(SCHEMA, {**GOOD, key: value})
     assert [(e.path, e.code) for e in errors] == [(key, code)]
     assert SCHEMA["properties"][key]["title"] in errors[0].message
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("dien_thoai", "84912345678"),
+        ("dien_thoai", "(+84) 912.345.678"),
+        ("dien_thoai", "0292 3821 234"),
+        ("dien_thoai", "+842923821234"),
+        ("ma_so_thue", "0100233488"),
+        ("ma_so_thue", "0314409058-002"),
+    ],
+)
+def test_formats_accept_the_directory_s_forms_and_landlines(key: str, value: str) -> None:
+    assert eform_validate(SCHEMA, {**GOOD, key: value}) == []
 
 
 def test_missing_required_and_unknown_fields_are_reported() -> None:

@@ -3,8 +3,8 @@
 Apps register a kind of object once (`search_register`), their services call `search_index`
 after each change and `search_remove` before a deletion, and screens call `search_query`.
 Each indexed object is one `SearchEntry` row holding its folded words; the index is an FTS5
-table kept in sync by triggers on SQLite and a GIN index on `to_tsvector('simple', folded)` on
-PostgreSQL (migration 0003_search_fulltext). Ranking is bounded: the database first finds at
+table kept in sync by triggers on SQLite and a stored `search_vector` column with a GIN index on
+PostgreSQL (migrations 0003 and 0004). Ranking is bounded: the database first finds at
 most `EGOV_SEARCH_RANK_CAP` matching rows, and only those are ranked (ARCHITECTURE.md §6).
 """
 
@@ -148,13 +148,11 @@ LIMIT %s
 
 _POSTGRES_QUERY = """
 SELECT capped.object_id,
-       ts_rank(
-           to_tsvector('simple'::regconfig, capped.folded), to_tsquery('simple'::regconfig, %s), 1
-       ) AS score
+       ts_rank(capped.search_vector, to_tsquery('simple'::regconfig, %s), 1) AS score
 FROM (
-    SELECT id, object_id, folded FROM core_searchentry
+    SELECT id, object_id, search_vector FROM core_searchentry
     WHERE kind = %s
-      AND to_tsvector('simple'::regconfig, folded) @@ to_tsquery('simple'::regconfig, %s)
+      AND search_vector @@ to_tsquery('simple'::regconfig, %s)
     LIMIT %s
 ) AS capped
 ORDER BY score DESC, capped.id

@@ -8,17 +8,18 @@ screen renders it now and the citizen portal later; the server validates every s
     required, additionalProperties (false only), items, enum, minLength, maxLength, pattern,
     minimum, maximum, format, default, x-order
 
-Formats of our own (docs/procedures-format.md):
+Formats of our own (docs/procedures-format.md). The identity checks are the directory's
+(egov.directory.identifiers), so a number the counter accepts is one the directory accepts:
 
-    national-id    12-digit personal identification number (CCCD); the first three digits are
-                   the code of a province of birth (the 63 pre-2025 codes, Circular 59/2021/TT-BCA
-                   — to check against later amendments)
-    phone          Vietnamese mobile (03/05/07/08/09 + 8 digits) or landline (02 + 9 digits),
-                   also written with +84
-    tax-code       10 digits, 10 digits + "-" + 3 digits (branch), or 12 digits (a person's
-                   national ID used as tax code since 1 July 2025)
+    national-id    12-digit personal identification number (CCCD): province-of-birth code,
+                   century/sex digit and a birth year not in the future (`national_id_is_valid`)
+    phone          Vietnamese mobile (03/05/07/08/09 + 8 digits, `normalize_mobile`, also
+                   written +84 / 84) or landline (02 + 9 digits, also written +84)
+    tax-code       10 digits with a valid check digit, optionally "-" + 3 digits for a branch
+                   (`normalize_tax_code`), or a valid 12-digit national ID (a person's tax code
+                   since 1 July 2025)
     date           yyyy-mm-dd, a real calendar day
-    email          a plain e-mail address
+    email          an e-mail address (`email_is_valid`, Django's validator)
     province-code  a province code of the current administrative-unit data (two-level, 2025)
     commune-code   a commune / ward / special-zone code of the same data
 
@@ -39,89 +40,37 @@ from django.utils.translation import gettext
 from vietnam_provinces import Province
 from vietnam_provinces.lookup import WARD_MAPPING
 
+from egov.directory.identifiers import (
+    email_is_valid,
+    national_id_is_valid,
+    normalize_mobile,
+    normalize_tax_code,
+)
+
 __all__ = ["FORMATS", "EformError", "eform_schema_problems", "eform_validate"]
 
-# Province-of-birth codes printed in the first three digits of a national ID (pre-2025 list).
-_ID_PROVINCES = frozenset(
-    f"{n:03d}"
-    for n in (
-        1,
-        2,
-        4,
-        6,
-        8,
-        10,
-        11,
-        12,
-        14,
-        15,
-        17,
-        19,
-        20,
-        22,
-        24,
-        25,
-        26,
-        27,
-        30,
-        31,
-        33,
-        34,
-        35,
-        36,
-        37,
-        38,
-        40,
-        42,
-        44,
-        45,
-        46,
-        48,
-        49,
-        51,
-        52,
-        54,
-        56,
-        58,
-        60,
-        62,
-        64,
-        66,
-        67,
-        68,
-        70,
-        72,
-        74,
-        75,
-        77,
-        79,
-        80,
-        82,
-        83,
-        84,
-        86,
-        87,
-        89,
-        91,
-        92,
-        93,
-        94,
-        95,
-        96,
-    )
-)
-_NATIONAL_ID = re.compile(r"^[0-9]{12}$")
-_PHONE = re.compile(r"^(?:0|\+84)(?:[35789][0-9]{8}|2[0-9]{9})$")
-_TAX_CODE = re.compile(r"^(?:[0-9]{10}(?:-[0-9]{3})?|[0-9]{12})$")
+# Landlines (02x area code + 7 or 8 digits = 10 digits after the 0); mobiles are checked by
+# egov.directory.identifiers, which has no landline rule (a form may take an office phone).
+_LANDLINE = re.compile(r"^(?:0|\+84)2[0-9]{9}$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 _PROVINCES = frozenset(f"{int(p.code):02d}" for p in Province.iter_all())
 _COMMUNES = frozenset(f"{int(code):05d}" for code in WARD_MAPPING)
 
 
 def _national_id(value: str) -> bool:
-    return bool(_NATIONAL_ID.match(value)) and value[:3] in _ID_PROVINCES
+    return national_id_is_valid(value)
+
+
+def _phone(value: str) -> bool:
+    if normalize_mobile(value) is not None:
+        return True
+    return bool(_LANDLINE.match(re.sub(r"[\s.\-()]", "", value)))
+
+
+def _tax_code(value: str) -> bool:
+    # A person's 12-digit national ID serves as their tax code since 1 July 2025.
+    return normalize_tax_code(value) is not None or national_id_is_valid(value)
 
 
 def _real_date(value: str) -> bool:
@@ -136,10 +85,10 @@ def _real_date(value: str) -> bool:
 
 FORMATS: dict[str, Callable[[str], bool]] = {
     "national-id": _national_id,
-    "phone": lambda v: bool(_PHONE.match(v.replace(" ", "").replace(".", ""))),
-    "tax-code": lambda v: bool(_TAX_CODE.match(v)),
+    "phone": _phone,
+    "tax-code": _tax_code,
     "date": _real_date,
-    "email": lambda v: bool(_EMAIL.match(v)) and len(v) <= 254,
+    "email": email_is_valid,
     "province-code": lambda v: v in _PROVINCES,
     "commune-code": lambda v: v in _COMMUNES,
 }
@@ -362,7 +311,9 @@ def _format_message(fmt: str, label: str) -> str:
     messages = {
         "national-id": gettext("%(field)s: a national ID number has 12 digits (check the number)."),
         "phone": gettext("%(field)s: enter a Vietnamese phone number, e.g. 0912345678."),
-        "tax-code": gettext("%(field)s: a tax code has 10 digits, or 10 digits, a dash and 3."),
+        "tax-code": gettext(
+            "%(field)s: a tax code has 10 digits, or 10 digits, a dash and 3 (check the number)."
+        ),
         "date": gettext("%(field)s: enter a real date."),
         "email": gettext("%(field)s: enter an e-mail address."),
         "province-code": gettext("%(field)s: choose a province from the list."),

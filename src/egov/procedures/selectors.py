@@ -93,6 +93,19 @@ def procedure_search(
     return ProcedurePage(len(matching), [found[pk] for pk in page_ids])
 
 
+def procedure_ids_matching(query: str) -> list[int]:
+    """Ids of every procedure, published or not, whose indexed text matches `query`, best first.
+
+    For the IT staff's lists (the admin): accent-free like the public search, capped at
+    EGOV_SEARCH_RANK_CAP matches.
+    """
+    cap = int(getattr(settings, "EGOV_SEARCH_RANK_CAP", DEFAULT_RANK_CAP))
+    return [
+        int(object_id)
+        for object_id, _score in search_query(kind=SEARCH_KIND, query=query, limit=cap)
+    ]
+
+
 def version_details(qs: QuerySet[ProcedureVersion]) -> QuerySet[ProcedureVersion]:
     """Versions with everything a detail page or an export shows, in five queries in all."""
     return qs.select_related(

@@ -350,6 +350,7 @@ def procedure_publish(
     _require(actor, "procedures.manage", version.competent_organization, as_system=as_system)
     before = {"published_version": procedure.published_version_id}
     _publish(procedure, version)
+    search_index(procedure)
     audit_record(
         actor=actor,
         action="procedures.procedure.publish",
@@ -379,6 +380,7 @@ def procedure_unpublish(
     procedure.published_version = None
     procedure.published_at = None
     procedure.save(update_fields=["published_version", "published_at"])
+    search_index(procedure)
     audit_record(
         actor=actor,
         action="procedures.procedure.unpublish",
@@ -574,7 +576,7 @@ def _write_import(
         .select_related("latest_version")
         .filter(code__in=[s.code for s in specs])
     }
-    touched: list[Procedure] = []
+    touched: dict[int, Procedure] = {}  # to re-index: written or newly published
     for spec in specs:
         procedure = existing.get(spec.code)
         latest = procedure.latest_version if procedure else None
@@ -592,7 +594,7 @@ def _write_import(
             else:
                 result.revised.append(spec.code)
             version = _write_version(procedure, spec, existing_fields, actor)
-            touched.append(procedure)
+            touched[procedure.pk] = procedure
             audits.append(
                 {
                     "action": "procedures.procedure.import",
@@ -603,6 +605,7 @@ def _write_import(
             )
         if spec.publish and procedure.published_version_id != version.pk:
             _publish(procedure, version)
+            touched[procedure.pk] = procedure
             result.published.append(spec.code)
             audits.append(
                 {
@@ -612,7 +615,7 @@ def _write_import(
                     "after": {"published_version": version.pk, "version": version.number},
                 }
             )
-    for procedure in touched:
+    for procedure in touched.values():
         search_index(procedure)
     for entry in audits:  # the audit chain's lock is taken last (egov.core.audit)
         audit_record(actor=actor, **entry)
