@@ -43,8 +43,8 @@ test: venv-dev
 	$(MAKE) --no-print-directory test-postgres
 
 lint: venv-dev
-	$(VENV)/bin/ruff check src tests
-	$(VENV)/bin/ruff format --check src tests
+	$(VENV)/bin/ruff check src tests scripts
+	$(VENV)/bin/ruff format --check src tests scripts
 	EGOV_ENV=test $(VENV)/bin/mypy src
 	$(VENV)/bin/lint-imports
 	EGOV_ENV=test $(PY) -m django makemigrations --check --dry-run --settings=egov.settings -v 1

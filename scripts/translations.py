@@ -29,7 +29,8 @@ def untranslated(po: polib.POFile) -> list[str]:
     ]
 
 
-def merge(fragments: list[str]) -> int:
+def merge(fragments: list[str], *, force: bool = False) -> int:
+    """Fill empty entries from the fragments; with force, the fragments' text wins."""
     po = polib.pofile(str(VI))
     known: dict[str, polib.POEntry] = {}
     for path in fragments:
@@ -45,7 +46,7 @@ def merge(fragments: list[str]) -> int:
             if source.msgstr_plural and not all(entry.msgstr_plural.values()):
                 entry.msgstr_plural = dict(source.msgstr_plural)
                 filled += 1
-        elif not entry.msgstr or "fuzzy" in entry.flags:
+        elif force or not entry.msgstr or "fuzzy" in entry.flags:
             entry.msgstr = source.msgstr or source.msgstr_plural.get(0, "")
             filled += 1
         if "fuzzy" in entry.flags:
@@ -64,7 +65,8 @@ def check() -> int:
 
 if __name__ == "__main__":
     if len(sys.argv) >= 2 and sys.argv[1] == "merge":
-        sys.exit(merge(sys.argv[2:]))
+        force = "--force" in sys.argv
+        sys.exit(merge([a for a in sys.argv[2:] if a != "--force"], force=force))
     if len(sys.argv) == 2 and sys.argv[1] == "check":
         sys.exit(check())
     print(__doc__)

@@ -1,4 +1,5 @@
-"""Signatures per second (1 page and 50 pages, PAdES B-B, PKCS#12) and verifications per second.
+"""Signatures per second (1 page and 50 pages, PAdES B-B, PKCS#12; B-T and B-LT with the
+in-process timestamp authority and the dev CA's CRL) and verifications per second.
 
 The baseline, measured in the same run, is a SHA-256 of the 50-page PDF: the cheapest thing
 that reads the whole document. Run with `make bench` (pytest-benchmark); figures go in the
@@ -11,10 +12,13 @@ import hashlib
 import io
 
 import pytest
+from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
+from pyhanko_certvalidator import ValidationContext
 from reportlab.pdfgen import canvas
 
 from egov.signing import devca, keys, pdf, stamps, verify
+from egov.signing.tsa import LocalTimestampAuthority
 
 PASSWORD = "bench-password"
 
@@ -42,7 +46,10 @@ def material() -> dict[str, object]:
     loaded = keys.signer_for(keys.Pkcs12Source(p12), PASSWORD, cached=False)
     one, fifty = _pdf(1), _pdf(50)
     root = ca.root.certificate.public_bytes(serialization.Encoding.DER)
+    tsa = LocalTimestampAuthority(ca.tsa.certificate, ca.tsa.key, [ca.root.certificate])
     return {
+        "tsa": tsa.timestamper(),
+        "crl": ca.crl(),
         "loaded": loaded,
         "p12": p12,
         "one": one,
@@ -94,3 +101,40 @@ def test_bench_verify_bounded_child(benchmark, material) -> None:  # type: ignor
         verify.verify_pdf_bounded, args=(material["signed"], [material["root"]]), rounds=5
     )
     assert reports[0].ok
+
+
+def _context(material: dict[str, object]) -> ValidationContext:
+    """A fresh context per signature, as the signing service builds one (CRL offline)."""
+    return ValidationContext(
+        trust_roots=[asn1_x509.Certificate.load(material["root"])],  # type: ignore[arg-type]
+        crls=[material["crl"]],  # type: ignore[list-item]
+        allow_fetching=False,
+        revocation_mode="soft-fail",
+    )
+
+
+def test_bench_sign_1_page_b_t(benchmark, material) -> None:  # type: ignore[no-untyped-def]
+    benchmark(pdf.sign_pdf, material["one"], loaded=material["loaded"], timestamper=material["tsa"])
+
+
+def test_bench_sign_1_page_b_lt(benchmark, material) -> None:  # type: ignore[no-untyped-def]
+    data = material["one"]
+    benchmark(
+        lambda: pdf.sign_pdf(
+            data,
+            loaded=material["loaded"],
+            timestamper=material["tsa"],
+            validation_context=_context(material),
+        )
+    )
+
+
+def test_bench_verify_b_lt_in_process(benchmark, material) -> None:  # type: ignore[no-untyped-def]
+    signed = pdf.sign_pdf(
+        material["fifty"],
+        loaded=material["loaded"],
+        timestamper=material["tsa"],
+        validation_context=_context(material),
+    )
+    reports = benchmark(verify.verify_pdf, signed, [material["root"]])
+    assert (reports[0].level, reports[0].ok) == ("B-LT", True)

@@ -21,6 +21,7 @@ from ninja.operation import Operation
 from egov.api import problems
 from egov.api.auth import API_AUTH
 from egov.api.routers import audit, calendar, fallback, organizations, system
+from egov.dossiers.api import router as dossiers_router
 from egov.procedures.api import router as procedures_router
 from egov.signing.api import router as signing_router
 
@@ -83,5 +84,6 @@ api.add_router("/calendar", calendar.router)
 api.add_router("/audit", audit.router)
 api.add_router("/signing", signing_router)
 api.add_router("/procedures", procedures_router)
+api.add_router("/", dossiers_router)
 # Last: answers every other path under /api/v1/ with a problem document instead of HTML.
 api.add_router("/", fallback.router)

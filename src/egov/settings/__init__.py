@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "egov.directory",
     "egov.procedures",
     "egov.signing",
+    "egov.dossiers",
     "egov.api",
     "egov.portal",
 ]
@@ -295,6 +296,26 @@ LOGGING = {
 
 EGOV_PROVINCE_CODE = env_str("EGOV_PROVINCE_CODE", "51", "Province code of this installation")
 
+# --- one-stop dossiers (rules marked "to check" in STANDARDS-VN.md are settings) ---------------
+EGOV_DOSSIER_CODE_FORMAT = env_str(
+    "EGOV_DOSSIER_CODE_FORMAT",
+    "{org}-{yymmdd}-{seq:04d}",
+    "Dossier code: {org} receiving organisation code, {yymmdd}, {seq} daily number",
+)
+EGOV_DOSSIER_CLOCK_ON_RESUBMIT = env_str(
+    "EGOV_DOSSIER_CLOCK_ON_RESUBMIT",
+    "restart",
+    "After a supplement: restart the full time, or resume counting where it stopped",
+)
+EGOV_DOSSIER_SUPPLEMENT_ONCE = env_bool(
+    "EGOV_DOSSIER_SUPPLEMENT_ONCE", True, "A supplement may be requested only once"
+)
+EGOV_DOSSIER_APOLOGY_MIN_WORKING_DAYS = env_int(
+    "EGOV_DOSSIER_APOLOGY_MIN_WORKING_DAYS",
+    1,
+    "Working days before the appointment by which an apology must be issued",
+)
+
 # --- signing ----------------------------------------------------------------------------------
 EGOV_SIGNING_TSA_URL = env_str(
     "EGOV_SIGNING_TSA_URL",
@@ -304,6 +325,16 @@ EGOV_SIGNING_TSA_URL = env_str(
 EGOV_SIGNING_TSA_TIMEOUT = env_int("EGOV_SIGNING_TSA_TIMEOUT", 10, "Seconds to wait for the TSA")
 EGOV_SIGNING_STAMP_FONT = env_str(
     "EGOV_SIGNING_STAMP_FONT", "", "TrueType font with Vietnamese letters for visible stamps"
+)
+EGOV_SIGNING_PUBLIC_URL = env_str(
+    "EGOV_SIGNING_PUBLIC_URL",
+    "http://127.0.0.1:8000",
+    "Public address of the platform, printed in the QR code of signed documents",
+)
+EGOV_SIGNING_CRL_BASE_URL = env_str(
+    "EGOV_SIGNING_CRL_BASE_URL",
+    "",
+    "Where the development CA's certificates say its CRLs are (empty: PUBLIC_URL/chu-ky-so/crl/)",
 )
 EGOV_SIGNING_VERIFY_TIMEOUT = env_int(
     "EGOV_SIGNING_VERIFY_TIMEOUT", 20, "Seconds one uploaded PDF may take to verify"

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from egov.signing import services
 from egov.signing.models import (
+    RevocationList,
     SignatureRecord,
     SigningKey,
     StampLayout,
@@ -104,7 +105,13 @@ class SigningKeyAdmin(admin.ModelAdmin):
 class SignatureRecordAdmin(admin.ModelAdmin):
     list_display = ["signed_at", "kind", "officer", "organization", "reference", "level"]
     list_filter = ["kind", "level"]
-    search_fields = ["sha256_before", "sha256_after", "reference", "certificate_fingerprint"]
+    search_fields = [
+        "sha256_before",
+        "sha256_after",
+        "reference",
+        "certificate_fingerprint",
+        "verification_code",
+    ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -114,3 +121,45 @@ class SignatureRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class RevocationListForm(forms.ModelForm):
+    certificate_file = forms.FileField(label="CA certificate (PEM or DER)", required=True)
+    crl_file = forms.FileField(label="Revocation list (CRL, PEM or DER)", required=True)
+
+    class Meta:
+        model = RevocationList
+        fields = ["name"]
+
+
+@admin.register(RevocationList)
+class RevocationListAdmin(admin.ModelAdmin):
+    """CRLs served at /chu-ky-so/crl/<name>.crl: the dev CA's (issued here) or imported ones."""
+
+    list_display = ["name", "issuer_name", "number", "this_update", "next_update", "is_active"]
+    readonly_fields = ["issuer_name", "issuer_fingerprint", "number", "this_update", "next_update"]
+    exclude = ["issuer_certificate_der", "issuer_key_sealed", "crl_der"]
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is None:
+            kwargs["form"] = RevocationListForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ["name", "certificate_file", "crl_file"]
+        return ["name", "is_active", *self.readonly_fields]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        row = services.revocation_list_register(
+            actor=request.user,  # type: ignore[arg-type]
+            name=form.cleaned_data["name"],
+            issuer_certificate=form.cleaned_data["certificate_file"].read(),
+            crl=form.cleaned_data["crl_file"].read(),
+        )
+        obj.pk = row.pk

@@ -30,6 +30,9 @@ MANIFEST_FILE = "manifest.json"
 ROOT_FILE = "root-ca.p12"
 ROOT_CERT_FILE = "root-ca.pem"
 TSA_FILE = "tsa.p12"
+CRL_FILE = "root-ca.crl"
+CRL_NAME = "dev-root"  # served at /chu-ky-so/crl/dev-root.crl
+CRL_DAYS = 7
 
 
 @dataclass
@@ -105,8 +108,13 @@ def issue(
     now: datetime | None = None,
     not_before: datetime | None = None,
     not_after: datetime | None = None,
+    crl_url: str = "",
 ) -> Issued:
-    """A certificate signed by `root`: `purpose` is "signing" (people, seals) or "tsa"."""
+    """A certificate signed by `root`: `purpose` is "signing" (people, seals) or "tsa".
+
+    With `crl_url` the certificate names where its CA publishes revocation (CRL Distribution
+    Points), which validators and PAdES B-LT signing follow.
+    """
     now = now or timezone.now()
     key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
     builder = (
@@ -123,6 +131,17 @@ def issue(
             critical=False,
         )
     )
+    if crl_url:
+        builder = builder.add_extension(
+            x509.CRLDistributionPoints(
+                [
+                    x509.DistributionPoint(
+                        [x509.UniformResourceIdentifier(crl_url)], None, None, None
+                    )
+                ]
+            ),
+            critical=False,
+        )
     if purpose == "tsa":
         builder = builder.add_extension(
             x509.KeyUsage(True, False, False, False, False, False, False, False, False),
@@ -135,6 +154,38 @@ def issue(
         )
     cert = builder.sign(root.key, hashes.SHA256())
     return Issued(key, cert, [root.certificate])
+
+
+def make_crl(
+    issuer: Issued,
+    revoked: list[tuple[int, datetime]],
+    *,
+    number: int = 1,
+    now: datetime | None = None,
+    days: int = CRL_DAYS,
+) -> bytes:
+    """A CRL (DER) signed by `issuer` listing (serial number, revocation time) pairs."""
+    now = now or timezone.now()
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(issuer.certificate.subject)
+        .last_update(now - timedelta(minutes=5))
+        .next_update(now + timedelta(days=days))
+        .add_extension(x509.CRLNumber(number), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.certificate.public_key()),  # type: ignore[arg-type]
+            critical=False,
+        )
+    )
+    for serial, revoked_at in revoked:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder()
+            .serial_number(serial)
+            .revocation_date(revoked_at)
+            .build()
+        )
+    crl = builder.sign(issuer.key, hashes.SHA256())
+    return crl.public_bytes(serialization.Encoding.DER)
 
 
 @dataclass(frozen=True)
@@ -153,6 +204,11 @@ class DevCa:
     seal_org_code: str
     officers: dict[str, Issued]
     password: str
+    crl_url: str = ""
+
+    def crl(self, revoked: list[tuple[int, datetime]] | None = None) -> bytes:
+        """The root's CRL (DER); empty unless `revoked` is given."""
+        return make_crl(self.root, revoked or [])
 
 
 def build_dev_ca(
@@ -161,14 +217,34 @@ def build_dev_ca(
     seal_org_name: str,
     officers: list[OfficerCert],
     password: str | None = None,
+    crl_url: str | None = None,
 ) -> DevCa:
-    """Everything in memory: tests use this directly, `write_dev_ca` puts it on disk."""
+    """Everything in memory: tests use this directly, `write_dev_ca` puts it on disk.
+
+    Every certificate points to `crl_url` (default: the platform's own address for the
+    development CA's CRL, see `egov.signing.revocation.crl_url`; "" for none).
+    """
+    if crl_url is None:
+        from egov.signing.revocation import crl_url as default_crl_url
+
+        crl_url = default_crl_url(CRL_NAME)
     root = make_root()
-    tsa = issue(root, common_name="Open eGov VN Development TSA", purpose="tsa")
-    seal = issue(root, common_name=seal_org_name, organization=seal_org_name, uid=seal_org_code)
+    tsa = issue(root, common_name="Open eGov VN Development TSA", purpose="tsa", crl_url=crl_url)
+    seal = issue(
+        root,
+        common_name=seal_org_name,
+        organization=seal_org_name,
+        uid=seal_org_code,
+        crl_url=crl_url,
+    )
     issued = {
         o.username: issue(
-            root, common_name=o.full_name, organization=o.organization, unit=o.unit, uid=o.username
+            root,
+            common_name=o.full_name,
+            organization=o.organization,
+            unit=o.unit,
+            uid=o.username,
+            crl_url=crl_url,
         )
         for o in officers
     }
@@ -179,6 +255,7 @@ def build_dev_ca(
         seal_org_code=seal_org_code,
         officers=issued,
         password=password or secrets.token_urlsafe(12),
+        crl_url=crl_url,
     )
 
 
@@ -203,6 +280,7 @@ def write_dev_ca(ca: DevCa, out: Path) -> dict[str, Any]:
     _write_private(out / ROOT_FILE, ca.root.pkcs12(ca.password, "root"))
     (out / ROOT_CERT_FILE).write_bytes(ca.root.certificate.public_bytes(serialization.Encoding.PEM))
     _write_private(out / TSA_FILE, ca.tsa.pkcs12(ca.password, "tsa"))
+    (out / CRL_FILE).write_bytes(ca.crl())
     _write_private(out / seal_file(ca.seal_org_code), ca.seal.pkcs12(ca.password, "seal"))
     manifest: dict[str, Any] = {
         "root": {"file": ROOT_CERT_FILE, "fingerprint": ca.root.fingerprint},
@@ -214,6 +292,7 @@ def write_dev_ca(ca: DevCa, out: Path) -> dict[str, Any]:
         },
         "officers": [],
         "password_file": PASSWORD_FILE,
+        "crl": {"file": CRL_FILE, "name": CRL_NAME, "url": ca.crl_url},
     }
     for username, issued in ca.officers.items():
         _write_private(out / officer_file(username), issued.pkcs12(ca.password, username))

@@ -58,6 +58,41 @@ class TimestampAuthority(models.Model):
         return self.name
 
 
+class RevocationList(models.Model):
+    """The latest CRL of a certification authority, served at /chu-ky-so/crl/<name>.crl.
+
+    For the development CA the platform holds the CA key (encrypted at rest) and issues a new
+    CRL whenever a key it issued is revoked; for a licensed CA an IT admin imports the CA's CRL.
+    Signing embeds these lists (PAdES B-LT) and verification checks against them.
+    """
+
+    name = models.SlugField(_("name"), max_length=100, unique=True)
+    issuer_name = models.CharField(_("issuer"), max_length=500)
+    issuer_certificate_der = models.BinaryField(_("issuer certificate (DER)"))
+    issuer_fingerprint = models.CharField(
+        _("issuer SHA-256 fingerprint"), max_length=64, unique=True
+    )
+    issuer_key_sealed = models.BinaryField(
+        _("issuer key (encrypted)"),
+        null=True,
+        blank=True,
+        help_text=_("Only for a CA the platform runs itself (development)"),
+    )
+    crl_der = models.BinaryField(_("CRL (DER)"))
+    number = models.PositiveBigIntegerField(_("CRL number"), default=1)
+    this_update = models.DateTimeField(_("issued at"))
+    next_update = models.DateTimeField(_("next update"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("certificate revocation list")
+        verbose_name_plural = _("certificate revocation lists")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class SigningKey(models.Model):
     """A signing key of an officer (personal signature) or an organisation (seal)."""
 
@@ -214,6 +249,22 @@ class SignatureRecord(models.Model):
         _("number and notation"), max_length=100, blank=True, help_text=_("e.g. 15/QĐ-UBND")
     )
     signed_at = models.DateTimeField(_("signed at"))
+    verification_code = models.CharField(
+        _("verification code"),
+        max_length=20,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("Printed in the QR code of the stamp: leads to this record"),
+    )
+    signed_file = models.ForeignKey(
+        "core.StoredFile",
+        verbose_name=_("signed file"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-signed_at", "-id"]

@@ -41,6 +41,7 @@ from egov.signing.keys import LoadedSigner
 
 LEVEL_B_B = "B-B"
 LEVEL_B_T = "B-T"
+LEVEL_B_LT = "B-LT"
 # Exceptions a damaged or hostile file raises while pyHanko parses it.
 PARSE_ERRORS = (
     PdfError,
@@ -209,11 +210,14 @@ def sign_pdf(
     stamp: StampRequest | None = None,
     timestamper: TimeStamper | None = None,
     reader: PdfFileReader | None = None,
+    validation_context: ValidationContext | None = None,
 ) -> bytes:
     """One PAdES signature (B-B, or B-T with a timestamper) appended to `data`.
 
-    Checks first (CorruptPdf, EncryptedPdf, BrokenSignature); nothing is returned unless the
-    whole signature was made.
+    With a `validation_context` (trust roots and revocation lists) the certificate chains and
+    their revocation data are embedded in the document security store: with a timestamper
+    that is PAdES B-LT, checkable later without the CA. Checks first (CorruptPdf,
+    EncryptedPdf, BrokenSignature); nothing is returned unless the whole signature was made.
     """
     if reader is None:
         reader = read_pdf(data)
@@ -226,6 +230,8 @@ def sign_pdf(
         name=loaded.common_name or None,
         subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256",
+        embed_validation_info=validation_context is not None,
+        validation_context=validation_context,
     )
     spec = fields.SigFieldSpec(
         sig_field_name=name,

@@ -8,33 +8,41 @@ entry written, together. Any refusal happens before signing: nothing is signed o
 from __future__ import annotations
 
 import hashlib
+import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+from pyhanko_certvalidator import ValidationContext
 
 from egov.core.audit import audit_record
 from egov.core.errors import ValidationFailed
+from egov.core.files import file_store
+from egov.core.models import StoredFile
 from egov.directory import policy
 from egov.directory.models import Account, Delegation, Officer, Organization
-from egov.signing import keys, selectors, stamps
+from egov.signing import devca, keys, revocation, selectors, stamps
 from egov.signing.errors import (
     CertificateRevoked,
     KeyNotFound,
     NotSignedByCompetentPerson,
     WrongSecret,
 )
-from egov.signing.models import SignatureRecord, SigningKey, TrustedRoot
+from egov.signing.models import RevocationList, SignatureRecord, SigningKey, TrustedRoot
 from egov.signing.pdf import (
     LEVEL_B_B,
+    LEVEL_B_LT,
     LEVEL_B_T,
     StampRequest,
     check_signatures_intact,
@@ -92,7 +100,15 @@ def _usable_key(key_id: int) -> SigningKey:
 def _check_key_state(key: SigningKey, *, now: datetime) -> None:
     if key.revoked_at is not None and key.revoked_at <= now:
         raise CertificateRevoked()
-    keys.check_certificate_period(x509.load_der_x509_certificate(bytes(key.certificate_der)), now)
+    cert = x509.load_der_x509_certificate(bytes(key.certificate_der))
+    keys.check_certificate_period(cert, now)
+    for row in RevocationList.objects.filter(is_active=True):
+        issuer = x509.load_der_x509_certificate(bytes(row.issuer_certificate_der))
+        if cert.issuer != issuer.subject:
+            continue
+        revoked_at = revocation.parse_crl(bytes(row.crl_der)).revoked_at(cert.serial_number)
+        if revoked_at is not None and revoked_at <= now:
+            raise CertificateRevoked(details={"crl": row.name})
 
 
 def _open(key: SigningKey, secret: str) -> keys.LoadedSigner:
@@ -112,8 +128,32 @@ def _page_index(reader: PdfFileReader, placement: stamps.Placement) -> int:
     return count - 1 if placement.page == 0 else min(placement.page, count) - 1
 
 
-def _level(timestamper: TimeStamper | None) -> str:
-    return LEVEL_B_T if timestamper is not None else LEVEL_B_B
+def _level(timestamper: TimeStamper | None, context: ValidationContext | None) -> str:
+    if timestamper is None:
+        return LEVEL_B_B
+    return LEVEL_B_LT if context is not None else LEVEL_B_T
+
+
+def _signing_context(
+    loaded: keys.LoadedSigner, timestamper: TimeStamper | None, *, now: datetime
+) -> ValidationContext | None:
+    """PAdES B-LT needs a timestamp authority and the CRL of the signer's CA: then the chain
+    and the CRLs (from the database, nothing fetched) go into the PDF's security store."""
+    if timestamper is None:
+        return None
+    revocation_lists_refresh_due(now=now)
+    rows = list(RevocationList.objects.filter(is_active=True))
+    issuers = [x509.load_der_x509_certificate(bytes(r.issuer_certificate_der)) for r in rows]
+    if not any(loaded.certificate.issuer == issuer.subject for issuer in issuers):
+        return None
+    der = serialization.Encoding.DER
+    return ValidationContext(
+        trust_roots=[asn1_x509.Certificate.load(r) for r in selectors.trusted_roots_der()],
+        other_certs=[asn1_x509.Certificate.load(c.public_bytes(der)) for c in loaded.chain],
+        crls=[bytes(r.crl_der) for r in rows],
+        allow_fetching=False,
+        revocation_mode="soft-fail",
+    )
 
 
 def _record(
@@ -133,6 +173,7 @@ def _record(
     document_type: str,
     reference: str,
     now: datetime,
+    verification_code: str | None = None,
 ) -> SignatureRecord:
     with transaction.atomic():
         record = SignatureRecord.objects.create(
@@ -151,6 +192,7 @@ def _record(
             document_type=document_type,
             reference=reference,
             signed_at=now,
+            verification_code=verification_code,
         )
         audit_record(
             actor=actor,
@@ -164,6 +206,7 @@ def _record(
                 "field": field_name,
                 "level": level,
                 "reference": reference,
+                "verification_code": verification_code,
             },
         )
     return record
@@ -230,6 +273,7 @@ def signature_sign_as_person(
             box=stamps.place(placement, page_media_box(reader, page)),
         )
     timestamper = _timestamper()
+    context = _signing_context(loaded, timestamper, now=now)
     signed = sign_pdf(
         pdf,
         loaded=loaded,
@@ -239,6 +283,7 @@ def signature_sign_as_person(
         stamp=stamp,
         timestamper=timestamper,
         reader=reader,
+        validation_context=context,
     )
     record = _record(
         actor=actor,
@@ -251,7 +296,7 @@ def signature_sign_as_person(
         before=pdf,
         after=signed,
         field_name=field_name,
-        level=_level(timestamper),
+        level=_level(timestamper, context),
         reason=reason,
         document_type=document_type,
         reference="",
@@ -300,6 +345,10 @@ def signature_sign_as_organization(
 ) -> SignedResult:
     """The clerk applies the organisation's signature (the seal) when issuing a document.
 
+    A visible seal on the main document carries a QR code with the address of the record's
+    verification code (`/xac-thuc-van-ban/ma/<code>/`), where anyone can compare their copy
+    with the file the platform signed.
+
     The main document must already carry the intact signature of a competent person of the
     organisation; the seal goes over the left third of that person's stamp. With
     `attachment_of` (SHA-256 of the signed main document, as recorded) the PDF is an
@@ -326,11 +375,22 @@ def signature_sign_as_organization(
     loaded = _open(key, secret)
     field_name = _new_field_name(reader)
     stamp = None
+    code = None
     if visible:
+        if not attachment_of:
+            code = _new_verification_code()
         stamp = _organization_stamp(
-            reader, organization, reference, document_type, attachment_of, person_sig, now
+            reader,
+            organization,
+            reference,
+            document_type,
+            attachment_of,
+            person_sig,
+            now,
+            qr_url=verification_url(code) if code else "",
         )
     timestamper = _timestamper()
+    context = _signing_context(loaded, timestamper, now=now)
     signed = sign_pdf(
         pdf,
         loaded=loaded,
@@ -339,6 +399,7 @@ def signature_sign_as_organization(
         stamp=stamp,
         timestamper=timestamper,
         reader=reader,
+        validation_context=context,
     )
     record = _record(
         actor=actor,
@@ -351,11 +412,12 @@ def signature_sign_as_organization(
         before=pdf,
         after=signed,
         field_name=field_name,
-        level=_level(timestamper),
+        level=_level(timestamper, context),
         reason="",
         document_type=document_type,
         reference=reference,
         now=now,
+        verification_code=code,
     )
     return SignedResult(signed, record)
 
@@ -368,6 +430,7 @@ def _organization_stamp(
     attachment_of: str,
     person_sig: EmbeddedPdfSignature | None,
     now: datetime,
+    qr_url: str = "",
 ) -> StampRequest:
     if attachment_of:
         placement = selectors.stamp_placement(document_type, stamps.Kind.ATTACHMENT)
@@ -388,13 +451,34 @@ def _organization_stamp(
         image=bytes(seal_key.signature_image) if seal_key and seal_key.signature_image else None,
         font_size=placement.font_size,
         seal_label=organization.name_vi.upper(),
+        qr=qr_url,
     )
     widgets = {name: (page, box) for name, page, box in signature_widgets(reader)}
     if person_sig is not None and person_sig.field_name in widgets:
         page, box = widgets[person_sig.field_name]
-        return StampRequest(text, page, stamps.seal_over(box, placement))
-    page = _page_index(reader, placement)
-    return StampRequest(text, page, stamps.place(placement, page_media_box(reader, page)))
+        seal = stamps.seal_over(box, placement)
+    else:
+        page = _page_index(reader, placement)
+        seal = stamps.place(placement, page_media_box(reader, page))
+    if qr_url:
+        seal = stamps.with_qr(seal, page_media_box(reader, page))
+    return StampRequest(text, page, seal)
+
+
+# --- verification codes (the QR code on issued documents) -------------------------------------
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed
+CODE_LENGTH = 12
+
+
+def _new_verification_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def verification_url(code: str) -> str:
+    """The absolute address a QR code prints: the platform's page for this code."""
+    path = reverse("signing:code", kwargs={"code": code})
+    return settings.EGOV_SIGNING_PUBLIC_URL.rstrip("/") + path
 
 
 # --- keys and trust ------------------------------------------------------------------------------
@@ -508,12 +592,170 @@ def signing_key_revoke(
     """Stop a key from signing from now on (lost token, certificate revoked by the CA)."""
     if actor is not None:
         policy.require(actor, "signing.key.manage", key.officer or key.organization)
+    now = now or timezone.now()
     with transaction.atomic():
         key = SigningKey.objects.select_for_update().get(pk=key.pk)
-        key.revoked_at = now or timezone.now()
+        key.revoked_at = now
         key.save(update_fields=["revoked_at"])
+        cert = x509.load_der_x509_certificate(bytes(key.certificate_der))
+        published = [
+            _reissue(row, now=now).name
+            for row in RevocationList.objects.select_for_update().exclude(issuer_key_sealed=None)
+            if _issues(row, cert)
+        ]
         audit_record(
-            actor=actor, action="signing.key_revoke", obj=key, after={"revoked_at": key.revoked_at}
+            actor=actor,
+            action="signing.key_revoke",
+            obj=key,
+            after={"revoked_at": key.revoked_at, "crl": published},
         )
     keys.signer_cache.forget()
     return key
+
+
+# --- revocation lists ----------------------------------------------------------------------------
+
+
+def _issuer(row: RevocationList) -> x509.Certificate:
+    return x509.load_der_x509_certificate(bytes(row.issuer_certificate_der))
+
+
+def _issues(row: RevocationList, cert: x509.Certificate) -> bool:
+    return revocation.issued_by(cert, _issuer(row))
+
+
+def _reissue(row: RevocationList, *, now: datetime) -> RevocationList:
+    """A new CRL from a CA the platform runs: every stored key it issued that is revoked."""
+    assert row.issuer_key_sealed is not None
+    issuer = devca.Issued(
+        serialization.load_der_private_key(
+            keys.open_key_material(bytes(row.issuer_key_sealed)), password=None
+        ),
+        _issuer(row),
+    )
+    revoked = []
+    for der, revoked_at in SigningKey.objects.filter(revoked_at__lte=now).values_list(
+        "certificate_der", "revoked_at"
+    ):
+        cert = x509.load_der_x509_certificate(bytes(der))
+        if revoked_at is not None and revocation.issued_by(cert, issuer.certificate):
+            revoked.append((cert.serial_number, revoked_at))
+    row.number += 1
+    row.crl_der = devca.make_crl(issuer, revoked, number=row.number, now=now)
+    parsed = revocation.parse_crl(bytes(row.crl_der))
+    row.this_update = parsed.this_update
+    row.next_update = parsed.next_update or now + timedelta(days=devca.CRL_DAYS)
+    row.save(update_fields=["number", "crl_der", "this_update", "next_update"])
+    return row
+
+
+def revocation_list_register(
+    *,
+    actor: Account | None,
+    name: str,
+    issuer_certificate: bytes,
+    issuer_key: bytes | None = None,
+    crl: bytes | None = None,
+    now: datetime | None = None,
+) -> RevocationList:
+    """Publish the revocation list of a CA at /chu-ky-so/crl/<name>.crl.
+
+    With `issuer_key` (PKCS#8 DER, unencrypted: the development CA) the platform issues the
+    CRL itself, now and whenever one of the CA's keys is revoked; the key is stored encrypted.
+    With `crl` (DER or PEM, from a licensed CA) the list is checked against the CA's
+    certificate and stored as given. `actor=None`: an operator on the command line.
+    """
+    if actor is not None:
+        policy.require(actor, "signing.trust.manage", None)
+    if (issuer_key is None) == (crl is None):
+        raise ValueError("give exactly one of issuer_key and crl")
+    now = now or timezone.now()
+    cert = _load_certificate(issuer_certificate)
+    fingerprint = keys.certificate_fingerprint(cert)
+    with transaction.atomic():
+        row = RevocationList.objects.select_for_update().filter(issuer_fingerprint=fingerprint)
+        existing = row.first()
+        target = existing or RevocationList(issuer_fingerprint=fingerprint, number=0)
+        target.name = name
+        target.issuer_name = cert.subject.rfc4514_string()[:500]
+        target.issuer_certificate_der = cert.public_bytes(serialization.Encoding.DER)
+        target.is_active = True
+        if issuer_key is not None:
+            private = serialization.load_der_private_key(issuer_key, password=None)
+            public = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+            if private.public_key().public_bytes(*public) != cert.public_key().public_bytes(
+                *public
+            ):
+                raise ValidationFailed(
+                    gettext("The key does not belong to this certificate."), field="issuer_key"
+                )
+            target.issuer_key_sealed = keys.seal_key_material(issuer_key)
+            target.crl_der = b""
+            target.this_update = target.next_update = now
+            target.save()
+            _reissue(target, now=now)
+        else:
+            assert crl is not None
+            try:
+                parsed = revocation.parse_crl(crl)
+            except ValueError as exc:
+                raise ValidationFailed(
+                    gettext("The file is not a certificate revocation list."), field="crl"
+                ) from exc
+            if not revocation.crl_signed_by(parsed.crl, cert):
+                raise ValidationFailed(
+                    gettext("This revocation list was not issued by this certificate."),
+                    field="crl",
+                )
+            target.issuer_key_sealed = None
+            target.crl_der = parsed.der
+            target.number = parsed.number
+            target.this_update = parsed.this_update
+            target.next_update = parsed.next_update or parsed.this_update
+            target.save()
+        audit_record(
+            actor=actor,
+            action="signing.crl_register",
+            obj=target,
+            after={"name": name, "issuer": fingerprint, "number": target.number},
+        )
+    return target
+
+
+def revocation_lists_refresh_due(*, now: datetime | None = None) -> int:
+    """Re-issue the CRLs the platform issues itself that expire within a day; how many."""
+    now = now or timezone.now()
+    due = RevocationList.objects.exclude(issuer_key_sealed=None).filter(
+        is_active=True, next_update__lt=now + timedelta(days=1)
+    )
+    if not due.exists():
+        return 0
+    count = 0
+    with transaction.atomic():
+        for row in due.select_for_update():
+            _reissue(row, now=now)
+            count += 1
+    return count
+
+
+# --- the signed file ---------------------------------------------------------------------------
+
+
+def signed_file_store(
+    *, actor: Account, record: SignatureRecord, pdf: bytes, name: str
+) -> StoredFile:
+    """Keep a signed PDF (egov.core.files) and link it to its record, so that the signer (and
+    later the documents app) can hand out exactly the file the platform signed."""
+    if sha256_hex(pdf) != record.sha256_after:
+        raise ValueError("the file is not the one this record signed")
+    stored = file_store(upload=pdf, name=name, actor=actor, allowed=frozenset({"pdf"}))
+    with transaction.atomic():
+        SignatureRecord.objects.filter(pk=record.pk).update(signed_file=stored)
+        record.signed_file = stored
+        audit_record(
+            actor=actor,
+            action="signing.file_store",
+            obj=record,
+            after={"file": str(stored.pk), "sha256": stored.sha256},
+        )
+    return stored

@@ -19,9 +19,10 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import qrcode
 from django.conf import settings
 from pyhanko.pdf_utils import content, generic
-from pyhanko.pdf_utils.layout import BoxConstraints
+from pyhanko.pdf_utils.layout import AxisAlignment, BoxConstraints, Margins, SimpleBoxLayoutRule
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.stamp import StaticStampStyle
 from reportlab.lib.colors import Color
@@ -96,6 +97,35 @@ class StampText:
     font_size: float = 10
     seal_label: str = ""  # drawn in a red ring when a seal has no image (development)
     extra: dict[str, str] = field(default_factory=dict)
+    qr: str = ""  # SEAL: a URL drawn as a QR code left of the seal (see `with_qr`)
+
+
+# The QR code of the verification page: a square left of the seal, bottom-aligned with it.
+QR_MM = 20.0
+QR_GAP_MM = 2.0
+QR_QUIET_MODULES = 2  # white margin around the modules, inside the square
+
+
+def qr_matrix(url: str) -> list[list[bool]]:
+    """The QR modules (True = dark) for `url`, without quiet zone; error correction M."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    code.add_data(url)
+    code.make(fit=True)
+    return [[bool(cell) for cell in row] for row in code.get_matrix()]
+
+
+def qr_box(stamp_box: Box) -> Box:
+    """Where, inside a seal stamp made wider by `with_qr`, the QR square lies."""
+    x1, y1, _x2, _y2 = stamp_box
+    side = QR_MM * MM
+    return (x1, y1, x1 + side, y1 + side)
+
+
+def with_qr(seal: Box, media: Box) -> Box:
+    """The seal's rectangle widened to the left to hold the QR square (kept on the page)."""
+    x1, y1, x2, y2 = seal
+    width = (QR_MM + QR_GAP_MM) * MM
+    return (round(max(media[0], x1 - width), 2), y1, x2, y2)
 
 
 def _vietnamese_font() -> TTFont:
@@ -146,7 +176,12 @@ def render_stamp(text: StampText, width: float, height: float) -> bytes:
     pdf = canvas.Canvas(buffer, pagesize=(width, height), pageCompression=1)
     pdf.setTitle("stamp")
     size = text.font_size
-    if text.kind == Kind.SEAL:
+    if text.kind == Kind.SEAL and text.qr:
+        seal_width = max(1.0, width - (QR_MM + QR_GAP_MM) * MM)
+        _draw_qr(pdf, text.qr, QR_MM * MM)
+        pdf.translate(width - seal_width, 0)
+        _draw_seal(pdf, text, seal_width, height)
+    elif text.kind == Kind.SEAL:
         _draw_seal(pdf, text, width, height)
     elif text.kind == Kind.ATTACHMENT:
         pdf.setFont(FONT_NAME, size)
@@ -191,6 +226,24 @@ def _draw_person(pdf: canvas.Canvas, text: StampText, width: float, height: floa
     for line in rest:
         pdf.drawCentredString(width / 2, y, line)
         y -= size * 1.2
+
+
+def _draw_qr(pdf: canvas.Canvas, url: str, side: float) -> None:
+    """Vector modules on a white square at the origin: sharp at any zoom or print size."""
+    matrix = qr_matrix(url)
+    count = len(matrix) + 2 * QR_QUIET_MODULES
+    module = side / count
+    pdf.saveState()
+    pdf.setFillColorRGB(1, 1, 1)
+    pdf.rect(0, 0, side, side, stroke=0, fill=1)
+    pdf.setFillColorRGB(0, 0, 0)
+    for r, row in enumerate(matrix):
+        for c, dark in enumerate(row):
+            if dark:
+                x = (c + QR_QUIET_MODULES) * module
+                y = side - (r + QR_QUIET_MODULES + 1) * module
+                pdf.rect(x, y, module, module, stroke=0, fill=1)
+    pdf.restoreState()
 
 
 def _draw_seal(pdf: canvas.Canvas, text: StampText, width: float, height: float) -> None:
@@ -243,6 +296,13 @@ def stamp_style(text: StampText, width: float, height: float) -> StaticStampStyl
     return StaticStampStyle(
         background=_PdfBytesPage(render_stamp(text, width, height)),
         border_width=0,
+        # pyHanko's default leaves 5 pt margins and shrinks the drawing: the layouts are in
+        # millimetres and the QR code is read module by module, so fill the box exactly.
+        background_layout=SimpleBoxLayoutRule(
+            x_align=AxisAlignment.ALIGN_MID,
+            y_align=AxisAlignment.ALIGN_MID,
+            margins=Margins.uniform(0),
+        ),
     )
 
 

@@ -65,6 +65,7 @@ def verify_document(data: bytes) -> Outcome:
     reports = verify.verify_pdf_bounded(
         data,
         selectors.trusted_roots_der(),
+        crls=selectors.revocation_lists_der(),
         timeout=settings.EGOV_SIGNING_VERIFY_TIMEOUT,
         memory_mb=settings.EGOV_SIGNING_VERIFY_MEMORY_MB,
     )

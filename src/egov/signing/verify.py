@@ -21,8 +21,10 @@ from typing import Any
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import DocumentSecurityStore, validate_pdf_signature
+from pyhanko.sign.validation.errors import ValidationInfoReadingError
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
@@ -63,7 +65,7 @@ class SignatureReport:
     certificate_not_after: datetime
     signing_time: datetime | None  # the signer's own clock (or the timestamp when present)
     timestamp_time: datetime | None  # from a timestamp authority (B-T)
-    level: str  # "B-B" or "B-T"
+    level: str  # "B-B", "B-T" or "B-LT" (timestamp and revocation data in the document)
     intact: bool  # the signed bytes are unchanged
     valid: bool  # the cryptographic signature checks out
     chain_status: str  # TRUSTED, UNTRUSTED, EXPIRED, REVOKED, INVALID
@@ -128,25 +130,63 @@ def _modification(status: Any) -> str:
     return MODIFIED
 
 
-def _context(trust_roots: list[bytes]) -> ValidationContext:
+@dataclass(frozen=True)
+class _Revocation:
+    crls: list[bytes]
+    ocsps: list[bytes]
+    certs: list[asn1_x509.Certificate]
+
+    @property
+    def embedded(self) -> bool:
+        return bool(self.crls or self.ocsps)
+
+
+def _embedded_revocation(reader: PdfFileReader) -> _Revocation:
+    """CRLs, OCSP responses and certificates in the document security store (B-LT), if any."""
+    try:
+        dss = DocumentSecurityStore.read_dss(reader)
+        return _Revocation(
+            [bytes(ref.get_object().data) for ref in dss.crls],
+            [bytes(ref.get_object().data) for ref in dss.ocsps],
+            list(dss.load_certs()),
+        )
+    except (*PARSE_ERRORS, ValidationInfoReadingError):
+        return _Revocation([], [], [])
+
+
+def _context(
+    trust_roots: list[bytes], crls: list[bytes], embedded: _Revocation
+) -> ValidationContext:
+    """Trust roots, the platform's CRLs and the document's own revocation data; no fetching.
+
+    Soft-fail: a certificate without revocation data is judged by its chain and dates; one
+    listed on a CRL is reported revoked."""
     return ValidationContext(
         trust_roots=[asn1_x509.Certificate.load(der) for der in trust_roots],
+        other_certs=embedded.certs,
+        crls=[*crls, *embedded.crls],
+        ocsps=embedded.ocsps,
         allow_fetching=False,
         revocation_mode="soft-fail",
     )
 
 
 @off_event_loop
-def verify_pdf(data: bytes, trust_roots: list[bytes]) -> list[SignatureReport]:
-    """Reports for every signature (none: an empty list); CorruptPdf / EncryptedPdf otherwise."""
+def verify_pdf(
+    data: bytes, trust_roots: list[bytes], crls: list[bytes] | None = None
+) -> list[SignatureReport]:
+    """Reports for every signature (none: an empty list); CorruptPdf / EncryptedPdf otherwise.
+
+    `crls`: the revocation lists the platform holds (selectors.revocation_lists_der)."""
     reader = read_pdf(data)
+    embedded = _embedded_revocation(reader)
     reports = []
     for sig in existing_signatures(reader):
         try:
             status = validate_pdf_signature(
                 sig,
-                signer_validation_context=_context(trust_roots),
-                ts_validation_context=_context(trust_roots),
+                signer_validation_context=_context(trust_roots, crls or [], embedded),
+                ts_validation_context=_context(trust_roots, crls or [], embedded),
             )
         except PARSE_ERRORS as exc:
             raise CorruptPdf() from exc
@@ -168,7 +208,7 @@ def verify_pdf(data: bytes, trust_roots: list[bytes]) -> list[SignatureReport]:
                 certificate_not_after=cert.not_valid_after_utc,
                 signing_time=timestamp_time or status.signer_reported_dt,
                 timestamp_time=timestamp_time,
-                level="B-T" if ts is not None else "B-B",
+                level=("B-LT" if embedded.embedded else "B-T") if ts is not None else "B-B",
                 intact=bool(status.intact),
                 valid=bool(status.valid),
                 chain_status=_chain_status(status),
@@ -205,8 +245,9 @@ def worker_main() -> int:
     header = json.loads(stream.readline())
     data = stream.read()
     roots = [base64.b64decode(r) for r in header.get("roots", [])]
+    crls = [base64.b64decode(r) for r in header.get("crls", [])]
     try:
-        reports = verify_pdf(data, roots)
+        reports = verify_pdf(data, roots, crls)
         answer: dict[str, Any] = {"ok": True, "reports": [r.to_json() for r in reports]}
     except (CorruptPdf, EncryptedPdf) as exc:
         answer = {"ok": False, "code": exc.code}
@@ -224,13 +265,19 @@ def verify_pdf_bounded(
     data: bytes,
     trust_roots: list[bytes],
     *,
+    crls: list[bytes] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     memory_mb: int = DEFAULT_MEMORY_MB,
     cpu_seconds: int = DEFAULT_CPU_SECONDS,
 ) -> list[SignatureReport]:
     """`verify_pdf` in a child process: CorruptPdf, EncryptedPdf or VerificationFailed
     (too slow, too big, crashed) instead of hurting the caller."""
-    header = json.dumps({"roots": [base64.b64encode(r).decode("ascii") for r in trust_roots]})
+    header = json.dumps(
+        {
+            "roots": [base64.b64encode(r).decode("ascii") for r in trust_roots],
+            "crls": [base64.b64encode(r).decode("ascii") for r in crls or []],
+        }
+    )
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any, NoReturn
 
+from cryptography.hazmat.primitives import serialization
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -106,6 +107,19 @@ class Command(BaseCommand):
         root_pem = (out / devca.ROOT_CERT_FILE).read_bytes()
         services.trusted_root_add(actor=None, certificate=root_pem, name="Open eGov VN dev root")
         self.stdout.write(gettext("Root certificate registered as trusted."))
+        services.revocation_list_register(
+            actor=None,
+            name=devca.CRL_NAME,
+            issuer_certificate=root_pem,
+            issuer_key=ca.root.key.private_bytes(
+                serialization.Encoding.DER,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            ),
+        )
+        self.stdout.write(
+            gettext("Revocation list published at %(url)s.") % {"url": ca.crl_url or "-"}
+        )
         stored = 0
         for officer in Officer.objects.select_related("account").filter(
             account__username__in=list(ca.officers)
@@ -188,7 +202,9 @@ class Command(BaseCommand):
             data = path.read_bytes()
         except OSError as exc:
             self._fail(str(exc))
-        reports = verify.verify_pdf(data, selectors.trusted_roots_der())
+        reports = verify.verify_pdf(
+            data, selectors.trusted_roots_der(), selectors.revocation_lists_der()
+        )
         if not reports:
             self.stdout.write(gettext("The document carries no signature."))
             sys.exit(EXIT_NOT_TRUSTED)

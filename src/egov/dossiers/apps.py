@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DossiersConfig(AppConfig):
+    name = "egov.dossiers"
+    label = "dossiers"
+    verbose_name = _("Dossiers")
+
+    def ready(self) -> None:
+        # Registers the dossier actions with the directory's policy registry.
+        from egov.dossiers import rules  # noqa: F401
