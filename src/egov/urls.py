@@ -15,6 +15,7 @@ urlpatterns = [
     path("quan-tri/", admin.site.urls),
     path("", include("egov.directory.urls")),
     path("", include("egov.signing.urls")),
+    path("", include("egov.dossiers.urls")),
     path("", include("egov.portal.urls")),
 ]
 

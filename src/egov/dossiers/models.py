@@ -480,3 +480,59 @@ class Apology(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id} {self.new_appointment_at:%Y-%m-%d}"
+
+
+class SlipForm(models.TextChoices):
+    """The one-stop slips stored per dossier; the numbers are those of Circular 01/2018 (the
+    form set in force is dated configuration: egov.dossiers.slips.formsets). The dossier log
+    (form 06) covers a period, not one dossier, and is exported on request."""
+
+    RECEIPT = "01", _("Receipt and appointment")
+    SUPPLEMENT = "02", _("Request for supplements")
+    REFUSAL = "03", _("Refusal to receive")
+    APOLOGY = "04", _("Apology and new appointment")
+    CONTROL = "05", _("Control slip of the handling")
+
+
+class DossierSlip(models.Model):
+    """An official slip rendered once as PDF and stored; later requests serve the stored file.
+
+    `source` is the event of the hand-over log the slip was issued for (the intake or the
+    resubmission for a receipt, the supplement request, the refusal, the apology, the last
+    hand-over a control slip shows), so a second apology gets its own slip.
+    """
+
+    dossier = models.ForeignKey(
+        Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="slips"
+    )
+    form = models.CharField(_("form"), max_length=2, choices=SlipForm.choices)
+    form_set = models.CharField(
+        _("form set"), max_length=30, help_text=_("The set of official forms the slip follows")
+    )
+    source = models.ForeignKey(
+        DossierEvent,
+        verbose_name=_("issued for"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    stored_file = models.ForeignKey(
+        StoredFile, verbose_name=_("file"), on_delete=models.PROTECT, related_name="+"
+    )
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["dossier_id", "form", "created_at", "pk"]
+        verbose_name = _("dossier slip")
+        verbose_name_plural = _("dossier slips")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier", "form", "source"], name="dossiers_slip_once_per_source"
+            ),
+            models.CheckConstraint(
+                condition=Q(form__in=SlipForm.values), name="dossiers_slip_form_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.form}"

@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from egov.directory import policy
-from egov.directory.models import Account, Applicant, Delegation, Role
+from egov.directory.models import Account, Applicant, Delegation, Organization, Role
 from egov.dossiers.models import Dossier, DossierStep
 from egov.dossiers.selectors import dossiers_visible_to
 
@@ -107,3 +107,24 @@ def _view(actor: Account, obj: Any) -> bool:
     if _is_applicant(actor, obj.applicant):
         return True
     return dossiers_visible_to(actor).filter(pk=obj.pk).exists()
+
+
+@policy.rule("dossiers.log.export")
+def _log_export(actor: Account, obj: Any) -> bool:
+    """The dossier log (Mẫu 06) of an organisation (`obj`): counter staff, officers and heads
+    whose role reaches it."""
+    if not isinstance(obj, Organization):
+        return False
+    officer = policy.officer_of(actor)
+    return any(
+        policy.has_role(officer, role, over=obj) for role in (Role.COUNTER, Role.OFFICER, Role.HEAD)
+    )
+
+
+@policy.rule("dossiers.board")
+def _board(actor: Account, obj: Any) -> bool:
+    """The live board of an organisation's dossiers: heads of that organisation."""
+    officer = policy.officer_of(actor)
+    if isinstance(obj, Organization):
+        return policy.has_role(officer, Role.HEAD, over=obj)
+    return policy.holds_role(officer, Role.HEAD)

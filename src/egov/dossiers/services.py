@@ -44,6 +44,7 @@ from egov.dossiers.models import (
     State,
 )
 from egov.dossiers.selectors import open_clock_stop
+from egov.dossiers.slip_services import slip_render_on_commit
 from egov.procedures.eforms import eform_validate
 from egov.procedures.feerules import fee_rule_amount
 from egov.procedures.models import Channel, ProcedureStep, ProcedureVersion
@@ -479,6 +480,7 @@ def _receive_write(
         officer=officer,
         to_unit=organization,
     )
+    slip_render_on_commit(dossier.pk, "01")
     _notify(dossier, "dossier_received")
     audit_record(
         actor=actor,
@@ -631,6 +633,7 @@ def dossier_request_supplement(
     dossier.supplement_requested = True
     _save(dossier, ["state", "resume_state", "supplement_requested"])
     _event(dossier, action="request_supplement", at=at, before=before, officer=officer, note=note)
+    slip_render_on_commit(dossier.pk, "02")
     _notify(dossier, "dossier_supplement_requested", items=listed)
     _audit(actor, "dossiers.dossier.request_supplement", dossier, before, items=listed)
     return dossier
@@ -720,6 +723,7 @@ def _resubmit(
     dossier.resume_state = ""
     _save(dossier, ["state", "resume_state", "clock_started_at", "due_at", "appointment_at"])
     _event(dossier, action="resubmit", at=at, before=before, officer=_officer(actor), note=note)
+    slip_render_on_commit(dossier.pk, "01")
     _notify(dossier, "dossier_resubmitted")
     _audit(
         actor,
@@ -759,6 +763,7 @@ def dossier_refuse(
     dossier.closed_at = at
     _save(dossier, ["state", "reasons", "legal_basis", "closed_at"])
     _event(dossier, action="refuse", at=at, before=before, officer=_officer(actor))
+    slip_render_on_commit(dossier.pk, "03")
     _notify(dossier, "dossier_refused", reasons=listed, legal_basis=basis)
     _audit(actor, "dossiers.dossier.refuse", dossier, before, reasons=listed, legal_basis=basis)
     return dossier
@@ -1040,6 +1045,7 @@ def dossier_return_result(
         fields += ["result_file", "e_result"]
     _save(dossier, fields)
     _event(dossier, action="return_result", at=at, before=before, officer=officer, note=note)
+    slip_render_on_commit(dossier.pk, "05")
     _notify(dossier, "dossier_returned", delivery=Delivery(delivery).label)
     _audit(actor, "dossiers.dossier.return_result", dossier, before, delivery=delivery)
     return dossier
@@ -1154,6 +1160,7 @@ def dossier_apologize(
     dossier.appointment_at = new_appointment_at
     _save(dossier, ["appointment_at"])
     _event(dossier, action="apologize", at=at, before=before, officer=officer, note=text)
+    slip_render_on_commit(dossier.pk, "04")
     _notify(dossier, "dossier_apology", reason=text)
     _audit(
         actor,

@@ -295,6 +295,11 @@ LOGGING = {
 }
 
 EGOV_PROVINCE_CODE = env_str("EGOV_PROVINCE_CODE", "51", "Province code of this installation")
+EGOV_PUBLIC_URL = env_str(
+    "EGOV_PUBLIC_URL",
+    "http://127.0.0.1:8000",
+    "Public address of the platform, printed in QR codes (signed documents, receipts)",
+)
 
 # --- one-stop dossiers (rules marked "to check" in STANDARDS-VN.md are settings) ---------------
 EGOV_DOSSIER_CODE_FORMAT = env_str(
@@ -326,15 +331,15 @@ EGOV_SIGNING_TSA_TIMEOUT = env_int("EGOV_SIGNING_TSA_TIMEOUT", 10, "Seconds to w
 EGOV_SIGNING_STAMP_FONT = env_str(
     "EGOV_SIGNING_STAMP_FONT", "", "TrueType font with Vietnamese letters for visible stamps"
 )
-EGOV_SIGNING_PUBLIC_URL = env_str(
-    "EGOV_SIGNING_PUBLIC_URL",
-    "http://127.0.0.1:8000",
-    "Public address of the platform, printed in the QR code of signed documents",
-)
 EGOV_SIGNING_CRL_BASE_URL = env_str(
     "EGOV_SIGNING_CRL_BASE_URL",
     "",
     "Where the development CA's certificates say its CRLs are (empty: PUBLIC_URL/chu-ky-so/crl/)",
+)
+EGOV_SIGNING_PKCS11_MODULES = env_list(
+    "EGOV_SIGNING_PKCS11_MODULES",
+    [],
+    "PKCS#11 module paths IT admins may register (empty: any existing absolute path)",
 )
 EGOV_SIGNING_VERIFY_TIMEOUT = env_int(
     "EGOV_SIGNING_VERIFY_TIMEOUT", 20, "Seconds one uploaded PDF may take to verify"

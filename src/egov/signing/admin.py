@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from egov.signing import services
 from egov.signing.models import (
@@ -68,6 +69,32 @@ class StampLayoutAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
 
 
+class Pkcs11KeyForm(forms.ModelForm):
+    """Register a key on a PKCS#11 token or HSM (PKCS#12 files are imported with the service)."""
+
+    certificate_file = forms.FileField(
+        label=_("Certificate (PEM or DER)"),
+        required=False,
+        help_text=_("Not needed when the PIN is given: then it is read from the token"),
+    )
+    pin = forms.CharField(
+        label=_("Token PIN (checked now, not stored)"),
+        required=False,
+        widget=forms.PasswordInput,
+    )
+
+    class Meta:
+        model = SigningKey
+        fields = [
+            "label",
+            "officer",
+            "organization",
+            "pkcs11_module",
+            "pkcs11_token_label",
+            "pkcs11_key_label",
+        ]
+
+
 @admin.register(SigningKey)
 class SigningKeyAdmin(admin.ModelAdmin):
     list_display = [
@@ -92,8 +119,36 @@ class SigningKeyAdmin(admin.ModelAdmin):
     exclude = ["certificate_der", "pkcs12_sealed", "signature_image"]
     actions = ["revoke"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # keys are imported with the service (PKCS#12 password checked there)
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is None:  # adding: only PKCS#11 keys (PKCS#12 files go through the service)
+            kwargs["form"] = Pkcs11KeyForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return [*Pkcs11KeyForm.Meta.fields, "certificate_file", "pin"]
+        return super().get_fields(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        upload = data.get("certificate_file")
+        key = services.signing_key_register_pkcs11(
+            actor=request.user,  # type: ignore[arg-type]
+            module_path=data["pkcs11_module"],
+            token_label=data["pkcs11_token_label"],
+            key_label=data["pkcs11_key_label"],
+            certificate=upload.read() if upload else None,
+            pin=data.get("pin") or None,
+            officer=data.get("officer"),
+            organization=data.get("organization"),
+            label=data.get("label", ""),
+        )
+        obj.pk = key.pk
 
     @admin.action(description="Revoke the selected keys")
     def revoke(self, request: HttpRequest, queryset: Any) -> None:

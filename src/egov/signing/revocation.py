@@ -25,7 +25,7 @@ def crl_url(name: str) -> str:
     base = settings.EGOV_SIGNING_CRL_BASE_URL
     if not base:
         path = reverse("signing:crl", kwargs={"name": name})
-        return settings.EGOV_SIGNING_PUBLIC_URL.rstrip("/") + path
+        return settings.EGOV_PUBLIC_URL.rstrip("/") + path
     return base.rstrip("/") + f"/{name}.crl"
 
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from asn1crypto import x509 as asn1_x509
@@ -111,11 +114,13 @@ def _check_key_state(key: SigningKey, *, now: datetime) -> None:
             raise CertificateRevoked(details={"crl": row.name})
 
 
-def _open(key: SigningKey, secret: str) -> keys.LoadedSigner:
-    loaded = keys.signer_for(key_source(key), secret)
-    if loaded.fingerprint != key.fingerprint:
-        raise WrongSecret(gettext("The key does not match the certificate on record."))
-    return loaded
+@contextmanager
+def _open(key: SigningKey, secret: str) -> Iterator[keys.LoadedSigner]:
+    """The opened key, held open (a PKCS#11 session) until the signature is made."""
+    with keys.signer_lease(key_source(key), secret) as loaded:
+        if loaded.fingerprint != key.fingerprint:
+            raise WrongSecret(gettext("The key does not match the certificate on record."))
+        yield loaded
 
 
 def _timestamper() -> TimeStamper | None:
@@ -247,44 +252,44 @@ def signature_sign_as_person(
     head = policy.exercising_for(officer, Delegation.Power.SIGN, home, at=now)
     reader = read_pdf(pdf)
     check_signatures_intact(reader)
-    loaded = _open(key, secret)
-    field_name = _new_field_name(reader)
-    stamp = None
-    if visible:
-        placement = selectors.stamp_placement(document_type, stamps.Kind.PERSON)
-        page = _page_index(reader, placement)
-        title = officer.position.name_vi.upper()
-        lines: list[str] = []
-        if head is not None and head.pk != officer.pk:
-            lines.append(gettext("p.p. %(title)s") % {"title": head.position.name_vi.upper()})
-        lines.append(title)
-        lines += [
-            officer.full_name,
-            gettext("Signed: %(time)s") % {"time": signing_time_text(now)},
-        ]
-        stamp = StampRequest(
-            text=stamps.StampText(
-                kind=stamps.Kind.PERSON,
-                lines=tuple(lines),
-                image=bytes(key.signature_image) if key.signature_image else None,
-                font_size=placement.font_size,
-            ),
-            page=page,
-            box=stamps.place(placement, page_media_box(reader, page)),
+    with _open(key, secret) as loaded:
+        field_name = _new_field_name(reader)
+        stamp = None
+        if visible:
+            placement = selectors.stamp_placement(document_type, stamps.Kind.PERSON)
+            page = _page_index(reader, placement)
+            title = officer.position.name_vi.upper()
+            lines: list[str] = []
+            if head is not None and head.pk != officer.pk:
+                lines.append(gettext("p.p. %(title)s") % {"title": head.position.name_vi.upper()})
+            lines.append(title)
+            lines += [
+                officer.full_name,
+                gettext("Signed: %(time)s") % {"time": signing_time_text(now)},
+            ]
+            stamp = StampRequest(
+                text=stamps.StampText(
+                    kind=stamps.Kind.PERSON,
+                    lines=tuple(lines),
+                    image=bytes(key.signature_image) if key.signature_image else None,
+                    font_size=placement.font_size,
+                ),
+                page=page,
+                box=stamps.place(placement, page_media_box(reader, page)),
+            )
+        timestamper = _timestamper()
+        context = _signing_context(loaded, timestamper, now=now)
+        signed = sign_pdf(
+            pdf,
+            loaded=loaded,
+            reason=reason,
+            location=location,
+            field_name=field_name,
+            stamp=stamp,
+            timestamper=timestamper,
+            reader=reader,
+            validation_context=context,
         )
-    timestamper = _timestamper()
-    context = _signing_context(loaded, timestamper, now=now)
-    signed = sign_pdf(
-        pdf,
-        loaded=loaded,
-        reason=reason,
-        location=location,
-        field_name=field_name,
-        stamp=stamp,
-        timestamper=timestamper,
-        reader=reader,
-        validation_context=context,
-    )
     record = _record(
         actor=actor,
         action="signing.sign_as_person",
@@ -372,35 +377,35 @@ def signature_sign_as_organization(
         person_sig = competent_signature(sigs, organization)
         if person_sig is None:
             raise NotSignedByCompetentPerson()
-    loaded = _open(key, secret)
-    field_name = _new_field_name(reader)
-    stamp = None
-    code = None
-    if visible:
-        if not attachment_of:
-            code = _new_verification_code()
-        stamp = _organization_stamp(
-            reader,
-            organization,
-            reference,
-            document_type,
-            attachment_of,
-            person_sig,
-            now,
-            qr_url=verification_url(code) if code else "",
+    with _open(key, secret) as loaded:
+        field_name = _new_field_name(reader)
+        stamp = None
+        code = None
+        if visible:
+            if not attachment_of:
+                code = _new_verification_code()
+            stamp = _organization_stamp(
+                reader,
+                organization,
+                reference,
+                document_type,
+                attachment_of,
+                person_sig,
+                now,
+                qr_url=verification_url(code) if code else "",
+            )
+        timestamper = _timestamper()
+        context = _signing_context(loaded, timestamper, now=now)
+        signed = sign_pdf(
+            pdf,
+            loaded=loaded,
+            reason=gettext("Issued %(reference)s") % {"reference": reference} if reference else "",
+            field_name=field_name,
+            stamp=stamp,
+            timestamper=timestamper,
+            reader=reader,
+            validation_context=context,
         )
-    timestamper = _timestamper()
-    context = _signing_context(loaded, timestamper, now=now)
-    signed = sign_pdf(
-        pdf,
-        loaded=loaded,
-        reason=gettext("Issued %(reference)s") % {"reference": reference} if reference else "",
-        field_name=field_name,
-        stamp=stamp,
-        timestamper=timestamper,
-        reader=reader,
-        validation_context=context,
-    )
     record = _record(
         actor=actor,
         action="signing.sign_as_organization",
@@ -478,7 +483,7 @@ def _new_verification_code() -> str:
 def verification_url(code: str) -> str:
     """The absolute address a QR code prints: the platform's page for this code."""
     path = reverse("signing:code", kwargs={"code": code})
-    return settings.EGOV_SIGNING_PUBLIC_URL.rstrip("/") + path
+    return settings.EGOV_PUBLIC_URL.rstrip("/") + path
 
 
 # --- keys and trust ------------------------------------------------------------------------------
@@ -584,6 +589,115 @@ def signing_key_import_pkcs12(
         )
     keys.signer_cache.forget()
     return key
+
+
+def signing_key_register_pkcs11(
+    *,
+    actor: Account | None,
+    module_path: str,
+    token_label: str,
+    key_label: str,
+    certificate: bytes | None = None,
+    pin: str | None = None,
+    officer: Officer | None = None,
+    organization: Organization | None = None,
+    label: str = "",
+    signature_image: bytes | None = None,
+) -> SigningKey:
+    """Register a key that stays on a PKCS#11 token or HSM, for an officer or a seal.
+
+    Nothing secret is stored: the signer gives the token's PIN at every signature (the
+    platform keeps the token logged in between signatures, see `egov.signing.keys`). With
+    `pin` the token is opened now, which proves that it holds the key and reads its
+    certificate; the PIN is not stored. Without `pin` the `certificate` (PEM or DER) is
+    required and the first signature proves the key. `actor=None`: an operator on the command
+    line. Registering the same certificate again replaces the stored key.
+    """
+    if (officer is None) == (organization is None):
+        raise ValueError("give exactly one of officer and organization")
+    owner: Any = officer or organization
+    if actor is not None:
+        policy.require(actor, "signing.key.manage", owner)
+    _check_pkcs11_module(module_path)
+    for value, name in ((token_label, "token_label"), (key_label, "key_label")):
+        if not value.strip():
+            raise ValidationFailed(gettext("This field is required."), field=name)
+    source = keys.Pkcs11Source(
+        module_path=module_path, token_label=token_label, key_label=key_label
+    )
+    cert = _load_certificate(certificate) if certificate is not None else None
+    if pin is not None:
+        loaded = keys.signer_for(source, pin, cached=False)
+        try:
+            on_token = loaded.certificate
+        finally:
+            loaded.close()
+        if cert is not None and keys.certificate_fingerprint(cert) != loaded.fingerprint:
+            raise ValidationFailed(
+                gettext("The key does not belong to this certificate."), field="certificate"
+            )
+        cert = on_token
+    if cert is None:
+        raise ValidationFailed(
+            gettext("Give the key's certificate or the token's PIN."), field="certificate"
+        )
+    fingerprint = keys.certificate_fingerprint(cert)
+    with transaction.atomic():
+        key, created = SigningKey.objects.update_or_create(
+            fingerprint=fingerprint,
+            defaults={
+                "label": (label or keys.subject_common_name(cert))[:200],
+                "kind": SigningKey.Kind.PKCS11,
+                "officer": officer,
+                "organization": organization,
+                "certificate_der": cert.public_bytes(serialization.Encoding.DER),
+                "subject": cert.subject.rfc4514_string()[:500],
+                "not_before": cert.not_valid_before_utc,
+                "not_after": cert.not_valid_after_utc,
+                "pkcs12_sealed": None,
+                "pkcs11_module": module_path,
+                "pkcs11_token_label": token_label,
+                "pkcs11_key_label": key_label,
+                "signature_image": signature_image,
+                "is_active": True,
+                "revoked_at": None,
+            },
+        )
+        audit_record(
+            actor=actor,
+            action="signing.key_register_pkcs11",
+            obj=key,
+            after={
+                "fingerprint": fingerprint,
+                "officer": officer.pk if officer else None,
+                "organization": organization.pk if organization else None,
+                "module": module_path,
+                "token": token_label,
+                "key_label": key_label,
+                "checked_on_token": pin is not None,
+                "created": created,
+            },
+        )
+    keys.signer_cache.forget()
+    return key
+
+
+def _check_pkcs11_module(module_path: str) -> None:
+    """The server loads this library into its own process: only an absolute path to an
+    existing file, and one of EGOV_SIGNING_PKCS11_MODULES when that setting lists them."""
+    allowed = settings.EGOV_SIGNING_PKCS11_MODULES
+    path = Path(module_path)
+    if (
+        not module_path
+        or not path.is_absolute()
+        or not path.is_file()
+        or (allowed and module_path not in allowed)
+    ):
+        raise ValidationFailed(
+            gettext("%(path)s is not a PKCS#11 module this server may load.")
+            % {"path": module_path},
+            field="module_path",
+        )
 
 
 def signing_key_revoke(

@@ -17,7 +17,6 @@ from __future__ import annotations
 import io
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import qrcode
 from django.conf import settings
@@ -31,19 +30,10 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from egov.core.fonts import vietnamese_font_path
+
 MM = 72 / 25.4
 FONT_NAME = "EgovSerif"
-# Liberation Serif 2 (Debian fonts-liberation2) has Times' metrics and the Vietnamese glyphs;
-# version 1 (fonts-liberation) lacks them, so every candidate is checked before use.
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf",
-    "/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf",
-    "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
-)
-VIETNAMESE_SAMPLE = (
-    "ĐđƠơƯưẠạẢảẤấẦầẨẩẪẫẬậẮắẰằẲẳẴẵẶặẸẹẺẻẼẽẾếỀềỂểỄễỆệ"
-    "ỈỉỊịỌọỎỏỐốỒồỔổỖỗỘộỚớỜờỞởỠỡỢợỤụỦủỨứỪừỬửỮữỰựỲỳỴỵỶỷỸỹ"
-)
 SEAL_RED = Color(0.8, 0.05, 0.05)
 SIGNER_BLUE = Color(0.05, 0.15, 0.6)
 
@@ -129,18 +119,8 @@ def with_qr(seal: Box, media: Box) -> Box:
 
 
 def _vietnamese_font() -> TTFont:
-    """The first configured or known TrueType font that has every Vietnamese letter."""
-    configured = getattr(settings, "EGOV_SIGNING_STAMP_FONT", "")
-    for candidate in (configured, *FONT_CANDIDATES):
-        if not candidate or not Path(candidate).is_file():
-            continue
-        font = TTFont(FONT_NAME, candidate)
-        if all(ord(ch) in font.face.charToGlyph for ch in VIETNAMESE_SAMPLE):
-            return font
-    raise RuntimeError(
-        "no TrueType font with the Vietnamese letters found for signature stamps: install "
-        "fonts-liberation2 or set EGOV_SIGNING_STAMP_FONT"
-    )
+    """The configured or first known TrueType font with every Vietnamese letter (core.fonts)."""
+    return TTFont(FONT_NAME, vietnamese_font_path(settings.EGOV_SIGNING_STAMP_FONT))
 
 
 def _ensure_font() -> None:
