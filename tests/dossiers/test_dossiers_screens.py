@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from dossiers_support import FORM, PROCEDURE_CODE, Clock, World, vn
+from egov_testing import language_client
 
 from egov.core.models import AuditEntry
 from egov.directory.models import Role, Scope
@@ -394,7 +395,7 @@ def test_files_download_only_for_those_who_see_the_dossier(
 
 def test_public_status_needs_the_second_factor(world: World, clock: Clock, receive: Any) -> None:
     dossier = receive()
-    client = Client()
+    client = language_client("en")
     ask = client.get(f"/tra-cuu-ho-so/{dossier.code}/")
     assert ask.status_code == 200
     assert world.applicant.full_name not in ask.content.decode()

@@ -299,3 +299,9 @@ def _position_manage(actor: Account, obj: Any) -> bool:
 def _audit_history_read(actor: Actor, obj: Any) -> bool:
     """Read any object's audit trail (screens and API): officers holding the IT admin role."""
     return holds_role(officer_of(actor), Role.IT_ADMIN)
+
+
+@rule("directory.applicant.record")
+def _applicant_record(actor: Actor, obj: Any) -> bool:
+    """Record a walk-in applicant: one-stop counter staff."""
+    return holds_role(officer_of(actor), Role.COUNTER)

@@ -87,6 +87,19 @@ class ReceiveForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
         help_text=_("12 digits for a citizen; 10 (or 10-3) for a business."),
     )
+    applicant_name = forms.CharField(
+        label=_("Full name (applicant not yet registered)"),
+        max_length=255,
+        required=False,
+        help_text=_("Only for a first visit: the applicant is recorded with this number."),
+    )
+    applicant_phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    applicant_address = forms.CharField(label=_("Address"), max_length=500, required=False)
 
     def __init__(self, *args: Any, version: ProcedureVersion, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -50,6 +50,7 @@ from egov.core.files import file_open, file_store
 from egov.core.text import fold
 from egov.directory import policy
 from egov.directory import selectors as directory
+from egov.directory import services as directory_services
 from egov.directory.identifiers import normalize_mobile, normalize_tax_code
 from egov.directory.models import Applicant, Officer, Organization, Role
 from egov.dossiers import conf, deadlines, services
@@ -397,9 +398,37 @@ def _add_service_errors(form: ReceiveForm, exc: EgovError) -> None:
     form.add_error(_form_field_for(form, exc.field), _error_text(exc))
 
 
+_WALK_IN_FIELDS = {
+    "identifier": "applicant_id",
+    "full_name": "applicant_name",
+    "phone": "applicant_phone",
+}
+
+
+def _walk_in(request: HttpRequest, form: ReceiveForm) -> Applicant | None:
+    """A first-time applicant at the counter, recorded from the number, name and phone."""
+    if not form.cleaned_data.get("applicant_name"):
+        form.add_error("applicant_id", _unknown_applicant())
+        return None
+    try:
+        return directory_services.applicant_record_walk_in(
+            actor=request.user,  # type: ignore[arg-type]
+            identifier=form.cleaned_data["applicant_id"],
+            full_name=form.cleaned_data["applicant_name"],
+            phone=form.cleaned_data.get("applicant_phone", ""),
+            address=form.cleaned_data.get("applicant_address", ""),
+        )
+    except EgovError as exc:
+        listed = exc.details.get("errors") if isinstance(exc.details, dict) else None
+        for name, problem in (listed or {exc.field or "identifier": {"message": str(exc)}}).items():
+            form.add_error(_WALK_IN_FIELDS.get(name, "applicant_id"), str(problem["message"]))
+        return None
+
+
 def _unknown_applicant() -> str:
     return gettext(
-        "No citizen or business with this number is registered. Register the applicant first."
+        "No citizen or business with this number is registered yet: enter the applicant's "
+        "name and phone to record them."
     )
 
 
@@ -463,9 +492,7 @@ def receive_view(request: HttpRequest, procedure_code: str) -> HttpResponse:
         if applicant is None:
             messages.warning(request, _unknown_applicant())
     elif request.method == "POST" and form.is_valid():
-        applicant = _applicant_for(form.cleaned_data["applicant_id"])
-        if applicant is None:
-            form.add_error("applicant_id", _unknown_applicant())
+        applicant = _applicant_for(form.cleaned_data["applicant_id"]) or _walk_in(request, form)
         dossier = _receive(request, form, organization, applicant)
         if dossier is not None:
             messages.success(

@@ -11,7 +11,7 @@ from vietnam_provinces.lookup import WARD_MAPPING
 
 from egov.core.audit import audit_record
 from egov.core.errors import ValidationFailed
-from egov.directory import identifiers
+from egov.directory import identifiers, policy
 from egov.directory.models import Account, Applicant
 from egov.directory.services._common import snapshot
 from egov.directory.services.officers import check_password_rules, split_full_name
@@ -41,7 +41,13 @@ class _Problems:
 
 
 def _check_contact(
-    problems: _Problems, *, name: str, phone: str, email: str, ward_code: str
+    problems: _Problems,
+    *,
+    name: str,
+    phone: str,
+    email: str,
+    ward_code: str,
+    email_required: bool = True,
 ) -> tuple[str, str, str]:
     name = " ".join(name.split())
     if not name:
@@ -54,7 +60,7 @@ def _check_contact(
             gettext("Enter a Vietnamese mobile number of 10 digits, e.g. 0912345678."),
         )
     email = email.strip()
-    if not identifiers.email_is_valid(email):
+    if (email or email_required) and not identifiers.email_is_valid(email):
         problems.add("email", "applicant.email_invalid", gettext("Enter a valid e-mail address."))
     if ward_code and not (ward_code.isdigit() and int(ward_code) in WARD_MAPPING):
         problems.add("ward_code", "applicant.ward_invalid", gettext("Unknown commune code."))
@@ -180,6 +186,61 @@ def applicant_register_business(
     audit_record(
         actor=actor or account,
         action="directory.applicant.register",
+        obj=applicant,
+        after=snapshot(applicant, _AUDIT_FIELDS),
+    )
+    return applicant
+
+
+@transaction.atomic
+def applicant_record_walk_in(
+    *,
+    actor: Account,
+    identifier: str,
+    full_name: str,
+    phone: str,
+    address: str = "",
+    email: str = "",
+) -> Applicant:
+    """Record a citizen or business who applies at the counter without an account.
+
+    The national ID (12 digits) or tax code decides the kind. An applicant already known by
+    that number is returned unchanged, so a second visit never duplicates the person; the
+    record can later be claimed by an account opened with the same number.
+    """
+    policy.require(actor, "directory.applicant.record")
+    problems = _Problems()
+    digits = identifiers.normalize_digits(identifier)
+    tax_code = identifiers.normalize_tax_code(identifier)
+    if len(digits) == 12 and identifiers.national_id_is_valid(digits):
+        kind, lookup = Applicant.Kind.PERSON, {"national_id": digits}
+    elif tax_code:
+        kind, lookup = Applicant.Kind.BUSINESS, {"tax_code": tax_code}
+    else:
+        problems.add(
+            "identifier",
+            "applicant.identifier_invalid",
+            gettext("Enter a 12-digit personal identification number or a tax code."),
+        )
+        problems.raise_if_any()
+    existing = Applicant.objects.filter(kind=kind, **lookup).first()
+    if existing is not None:
+        return existing
+    name, mobile, email = _check_contact(
+        problems, name=full_name, phone=phone, email=email, ward_code="", email_required=False
+    )
+    problems.raise_if_any()
+    applicant = Applicant.objects.create(
+        kind=kind,
+        full_name=name,
+        phone=mobile,
+        email=email,
+        address=address.strip(),
+        **lookup,
+    )
+    audit_record(
+        actor=actor,
+        action="directory.applicant.record_walk_in",
         obj=applicant,
         after=snapshot(applicant, _AUDIT_FIELDS),
     )
