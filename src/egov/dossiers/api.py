@@ -27,13 +27,16 @@ import binascii
 import hashlib
 import hmac
 import re
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any, Literal
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDate
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.timezone import localtime
 from django.utils.translation import gettext
 from ninja import Field, Header, Query, Router, Schema, Status
@@ -496,6 +499,44 @@ _STATUS_FIELDS = (
 )
 
 
+_status_sql: dict[str, str] = {}
+
+
+def _aware(value: Any) -> Any:
+    """A datetime column as the ORM would give it (SQLite hands back naive UTC text)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if isinstance(value, datetime) and timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
+
+
+def _status_rows(code: str) -> list[tuple[Any, ...]]:
+    """The dossier's status columns with one row per event of its timeline, in order.
+
+    The ORM builds the statement once per database vendor; every call after that is a bare
+    cursor round trip (this is the busiest public read, ARCHITECTURE.md §7).
+    """
+    vendor = connection.vendor
+    sql = _status_sql.get(vendor)
+    if sql is None:
+        query = (
+            Dossier.objects.filter(code="")
+            .order_by("events__at", "events__pk")
+            .values_list(*_STATUS_FIELDS, "events__at", "events__action", "events__state_after")
+        )
+        sql, params = query.query.sql_with_params()
+        if list(params) != [""]:  # pragma: no cover - guards the statement's one parameter
+            raise RuntimeError("unexpected parameters in the status statement")
+        _status_sql[vendor] = sql
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [code])
+        fetched = cursor.fetchall()
+    at_index = _STATUS_FIELDS.index("received_at")
+    dated = {at_index, at_index + 1, len(_STATUS_FIELDS)}
+    return [tuple(_aware(v) if i in dated else v for i, v in enumerate(row)) for row in fetched]
+
+
 def _digest(value: str) -> bytes:
     return hashlib.sha256(value.encode()).digest() if value else _NO_VALUE
 
@@ -516,11 +557,7 @@ def dossier_status(
     # The same work whichever way it fails: one narrow query by code (the dossier with its
     # timeline, one row per event), then both comparisons, always. Narrow and single on
     # purpose: this is the busiest public read (ARCHITECTURE.md §7).
-    rows = list(
-        Dossier.objects.filter(code=code[:64])
-        .order_by("events__at", "events__pk")
-        .values_list(*_STATUS_FIELDS, "events__at", "events__action", "events__state_after")
-    )
+    rows = _status_rows(code[:64])
     row = dict(zip(_STATUS_FIELDS, rows[0], strict=False)) if rows else None
     expected_phone = _DIGITS.sub("", row["applicant_phone"]) if row is not None else ""
     expected_id = row["applicant_national_id"].strip() if row is not None else ""

@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from egov.core.calendar import CALENDAR_DAYS, WORKING_DAYS, get_calendar
+from egov.core.calendar import CALENDAR_DAYS, WORKING_DAYS, WorkingCalendar, get_calendar
 from egov.procedures.models import TimeUnit
 
 HOURS_PER_DAY = Decimal(8)
@@ -38,19 +38,29 @@ def now() -> datetime:
     return timezone.now()
 
 
-def end_of_day(day: date) -> datetime:
-    """The office closing moment of `day` in the calendar's time zone."""
-    calendar = get_calendar()
+def end_of_day(day: date, *, calendar: WorkingCalendar | None = None) -> datetime:
+    """The office closing moment of `day` in the calendar's time zone.
+
+    Every helper here takes an optional `calendar`: `get_calendar()` runs a version query on
+    each call, so a service that needs several answers holds one calendar and passes it.
+    """
+    calendar = calendar or get_calendar()
     return datetime.combine(day, calendar.office_closes, tzinfo=calendar.tz)
 
 
-def local_date(moment: datetime) -> date:
-    return moment.astimezone(get_calendar().tz).date()
+def local_date(moment: datetime, *, calendar: WorkingCalendar | None = None) -> date:
+    return moment.astimezone((calendar or get_calendar()).tz).date()
 
 
-def due_moment(start: datetime, value: Decimal | int, unit: str) -> datetime:
+def due_moment(
+    start: datetime,
+    value: Decimal | int,
+    unit: str,
+    *,
+    calendar: WorkingCalendar | None = None,
+) -> datetime:
     """The end of a period of `value` `unit` that starts with an intake at `start`."""
-    calendar = get_calendar()
+    calendar = calendar or get_calendar()
     amount = Decimal(value)
     if unit == TimeUnit.WITHIN_DAY:
         day = calendar.deadline(start, 0)
@@ -60,16 +70,17 @@ def due_moment(start: datetime, value: Decimal | int, unit: str) -> datetime:
         day = calendar.deadline(start, math.ceil(amount), unit=CALENDAR_DAYS)
     else:
         day = calendar.deadline(start, math.ceil(amount), unit=WORKING_DAYS)
-    return end_of_day(day)
+    return end_of_day(day, calendar=calendar)
 
 
 def step_due_moments(start: datetime, days: Iterable[Decimal]) -> list[datetime]:
     """Due moments of consecutive steps taking `days` working days each, from `start`."""
+    calendar = get_calendar()
     total = Decimal(0)
     moments = []
     for value in days:
         total += Decimal(value)
-        moments.append(due_moment(start, total, TimeUnit.WORKING_DAYS))
+        moments.append(due_moment(start, total, TimeUnit.WORKING_DAYS, calendar=calendar))
     return moments
 
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from egov.core.audit import audit_record
+from egov.core.calendar import WorkingCalendar
 from egov.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from egov.core.files import Upload, file_store
 from egov.core.models import OutboundMessage, StoredFile
@@ -48,7 +49,7 @@ from egov.dossiers.slip_services import slip_render_on_commit
 from egov.procedures.eforms import eform_validate
 from egov.procedures.feerules import fee_rule_amount
 from egov.procedures.models import Channel, ProcedureStep, ProcedureVersion
-from egov.procedures.selectors import procedure_published
+from egov.procedures.selectors import procedure_published_cached
 
 IDEMPOTENCY_KEY_MAX = 100
 API_KEY_SCOPE = "dossiers.submit"  # the scope an integrating system's key needs to submit
@@ -143,14 +144,21 @@ def _event(
     )
 
 
-def _notify(dossier: Dossier, template: str, **extra: Any) -> OutboundMessage | None:
+def _notify(
+    dossier: Dossier,
+    template: str,
+    *,
+    calendar: WorkingCalendar | None = None,
+    **extra: Any,
+) -> OutboundMessage | None:
     """Tell the applicant by SMS (phone) or e-mail; nothing when they left neither."""
+    tz = (calendar or deadlines.get_calendar()).tz
     context = {
         "code": dossier.code,
         "lookup_code": dossier.lookup_code,
         "procedure": dossier.procedure_version.name,
         "applicant": dossier.applicant_name,
-        "appointment": dossier.appointment_at.astimezone(deadlines.get_calendar().tz),
+        "appointment": dossier.appointment_at.astimezone(tz),
         "organization": dossier.receiving_organization.name_vi,
         **extra,
     }
@@ -247,19 +255,33 @@ def _store_files(
 ) -> list[StoredFile]:
     """Store the files inside the caller's transaction; `stored` collects storage names so the
     caller can remove them from storage when the transaction fails."""
+    kept = _keep_files(files, actor, stored)
+    _attach_files(dossier, files, kept, at)
+    return kept
+
+
+def _keep_files(files: Sequence[IncomingFile], actor: Any, stored: list[str]) -> list[StoredFile]:
+    """Check, hash and store the files (inside the caller's transaction); `stored` collects
+    storage names so the caller can remove them from storage when the transaction fails."""
     out = []
     for incoming in files:
         kept = file_store(upload=incoming.upload, name=incoming.name, actor=actor)
         stored.append(str(kept.file.name))
+        out.append(kept)
+    return out
+
+
+def _attach_files(
+    dossier: Dossier, files: Sequence[IncomingFile], kept: Sequence[StoredFile], at: datetime
+) -> None:
+    for incoming, stored_file in zip(files, kept, strict=True):
         DossierFile.objects.create(
             dossier=dossier,
-            stored_file=kept,
+            stored_file=stored_file,
             document_code=incoming.document_code,
             kind=incoming.kind,
             added_at=at,
         )
-        out.append(kept)
-    return out
 
 
 def _discard(names: list[str]) -> None:
@@ -271,26 +293,37 @@ def _lookup_code() -> str:
     return "".join(secrets.choice(LOOKUP_ALPHABET) for _ in range(LOOKUP_LENGTH))
 
 
-def _new_code(organization: Organization, at: datetime) -> str:
-    day = deadlines.local_date(at)
+def _new_code(
+    organization: Organization, at: datetime, calendar: WorkingCalendar | None = None
+) -> str:
+    day = deadlines.local_date(at, calendar=calendar)
     org = organization.qcvn_code or organization.code
     seq = sequence_next(scope=org, register=f"dossier-{day:%y%m%d}", year=day.year)
     return conf.code_format().format(org=org, yymmdd=f"{day:%y%m%d}", seq=seq, year=day.year)
 
 
-def _existing(channel: str, key: str) -> Dossier | None:
+def _existing(channel: str, key: str) -> tuple[int, int | None, int | None] | None:
+    """(id, api_key_id, submitted_by_id) of the dossier already sent with this key, if any:
+    only what the replay check needs (the whole row is loaded only when it is replayed)."""
     if not key:
         return None
-    return Dossier.objects.filter(channel=channel, idempotency_key=key).first()
+    return (
+        Dossier.objects.filter(channel=channel, idempotency_key=key)
+        .values_list("pk", "api_key_id", "submitted_by_id")
+        .first()
+    )
 
 
-def _replay(found: Dossier, actor: Any, api_key: ApiKey | None) -> Dossier:
+def _replay(
+    found: tuple[int, int | None, int | None], actor: Any, api_key: ApiKey | None
+) -> Dossier:
     """The first dossier of a repeated key, only for the caller who submitted it: another
     caller reusing the key must not learn someone else's dossier (and its look-up code)."""
+    pk, api_key_id, submitted_by_id = found
     same = (
-        found.api_key_id == api_key.pk
+        api_key_id == api_key.pk
         if api_key is not None
-        else found.api_key_id is None and found.submitted_by_id == getattr(actor, "pk", None)
+        else api_key_id is None and submitted_by_id == getattr(actor, "pk", None)
     )
     if not same:
         raise DossierConflict(
@@ -298,7 +331,7 @@ def _replay(found: Dossier, actor: Any, api_key: ApiKey | None) -> Dossier:
             code="dossier.idempotency_key_reused",
             field="idempotency_key",
         )
-    return found
+    return Dossier.objects.get(pk=pk)
 
 
 def _authorise_intake(
@@ -367,7 +400,7 @@ def dossier_receive(
     if found is not None:
         return _replay(found, actor, api_key)
 
-    version = procedure_published(procedure_code)
+    version = procedure_published_cached(procedure_code)
     if version is None:
         raise NotFound(
             gettext("There is no published procedure with the code %(code)s.")
@@ -435,11 +468,17 @@ def _receive_write(
     files: Sequence[IncomingFile],
     stored: list[str],
 ) -> Dossier:
+    calendar = deadlines.get_calendar()  # one calendar (one version query) for the intake
     at = deadlines.now()
-    due = deadlines.due_moment(at, time[0], time[1])
+    due = deadlines.due_moment(at, time[0], time[1], calendar=calendar)
     officer = _officer(actor) if channel != Channel.ONLINE else None
+    # The files are checked, hashed and stored BEFORE the number is drawn: the number's row
+    # stays locked until commit and serialises every intake of the organisation's day, so
+    # nothing slow may come after it. A failure still leaves nothing behind (the caller
+    # deletes the stored files, the transaction takes back rows and number).
+    kept = _keep_files(files, actor, stored)
     dossier = Dossier.objects.create(
-        code=_new_code(organization, at),
+        code=_new_code(organization, at, calendar),
         lookup_code=_lookup_code(),
         procedure_version=version,
         receiving_organization=organization,
@@ -464,15 +503,13 @@ def _receive_write(
         due_at=due,
         appointment_at=due,
         fee_due=any(fee.amount > 0 for fee in fees),
+        digitised=bool(kept) and channel != Channel.ONLINE,  # scanned at the counter
     )
     for fee in fees:
         fee.dossier = dossier
     DossierFee.objects.bulk_create(fees)
-    kept = _store_files(dossier, files, actor, at, stored)
-    if kept and channel != Channel.ONLINE:
-        dossier.digitised = True
-        dossier.save(update_fields=["digitised"])
-    _event(
+    _attach_files(dossier, files, kept, at)
+    event = _event(
         dossier,
         action="receive",
         at=at,
@@ -480,8 +517,8 @@ def _receive_write(
         officer=officer,
         to_unit=organization,
     )
-    slip_render_on_commit(dossier.pk, "01")
-    _notify(dossier, "dossier_received")
+    slip_render_on_commit(dossier.pk, "01", source_id=event.pk)
+    _notify(dossier, "dossier_received", calendar=calendar)
     audit_record(
         actor=actor,
         action="dossiers.dossier.receive",

@@ -130,6 +130,45 @@ def procedure_published(code: str) -> ProcedureVersion | None:
     )
 
 
+# code -> ((published_version_id, published_at), version): see procedure_published_cached.
+_published_cache: dict[str, tuple[tuple[int, Any], ProcedureVersion]] = {}
+_PUBLISHED_CACHE_MAX = 4096
+
+
+def procedure_published_cached(code: str) -> ProcedureVersion | None:
+    """`procedure_published`, cached per process for hot paths such as the dossier intake.
+
+    A published version never changes (ProcedureVersion refuses updates), so the five queries
+    of its details are needed once per process. Each call still reads the procedure's
+    (published_version_id, published_at) pair, one indexed single-row query, and rebuilds when
+    it changed: a publish, a re-publish or an unpublish in any process is seen at once, also
+    after rolled-back transactions that reuse ids (published_at differs). The returned object is
+    shared between threads: callers must only read it. Related organisations are as they were
+    when the version was loaded: read only their ids and codes from it.
+    """
+    row = (
+        Procedure.objects.filter(code=code).values_list("published_version_id", "published_at")
+    ).first()
+    if row is None or row[0] is None:
+        return None
+    key = (row[0], row[1])
+    cached = _published_cache.get(code)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    version = version_details(ProcedureVersion.objects.filter(pk=row[0])).first()
+    if version is None:  # pragma: no cover - the foreign key is PROTECTed
+        return None
+    if len(_published_cache) >= _PUBLISHED_CACHE_MAX:
+        _published_cache.clear()
+    _published_cache[code] = (key, version)
+    return version
+
+
+def procedure_published_cache_clear() -> None:
+    """Forget every cached published version of this process (tests, imports)."""
+    _published_cache.clear()
+
+
 def procedure_latest_versions() -> QuerySet[ProcedureVersion]:
     """The latest version of every procedure, in code order, with details (for exports)."""
     latest = Procedure.objects.exclude(latest_version__isnull=True).values("latest_version")
