@@ -21,6 +21,7 @@ PASSTHROUGH = {
     "audit": "audit",
     "signing": "signing",
     "procedures": "procedures",
+    "dossiers": "dossiers",
     "worker": "egov_worker",
     "shell": "shell",
     "collectstatic": "collectstatic",
@@ -39,6 +40,7 @@ commands:
   audit verify                                check the audit log's hash chain
   signing dev-ca|sign|verify|tsa …            digital signatures (PAdES) on PDF files
   procedures import|export|seed-demo …        catalogue of administrative procedures
+  dossiers remind-overdue [--date YYYY-MM-DD] daily e-mail of due and overdue dossiers
   manage …                                    any Django management command
 """
 

@@ -9,4 +9,4 @@ class DossiersConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the dossier actions with the directory's policy registry.
-        from egov.dossiers import rules  # noqa: F401
+        from egov.dossiers import note_rules, rules  # noqa: F401

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from egov.core.models import StoredFile
+from egov.core.models import OutboundMessage, StoredFile
 from egov.directory.models import Account, ApiKey, Applicant, Officer, Organization
 from egov.procedures.models import Channel, ProcedureStep, ProcedureVersion
 
@@ -536,3 +536,71 @@ class DossierSlip(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id} {self.form}"
+
+
+class DossierNote(models.Model):
+    """A note between officers on a dossier: staff only, never shown to the applicant or on the
+    public status page. Written by `egov.dossiers.notes.dossier_note_add`; never edited."""
+
+    dossier = models.ForeignKey(
+        Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="notes"
+    )
+    author = models.ForeignKey(
+        Account, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
+    )
+    # The name as it was when the note was written (the account may be renamed later).
+    author_name = models.CharField(_("author name"), max_length=255)
+    text = models.CharField(_("text"), max_length=2000)
+    created_at = models.DateTimeField(_("written at"))
+
+    class Meta:
+        ordering = ["dossier_id", "created_at", "pk"]
+        verbose_name = _("dossier note")
+        verbose_name_plural = _("dossier notes")
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="dossiers_note_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.author_name} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ReminderLog(models.Model):
+    """One daily reminder sent to one officer: the unique key makes a second run on the same day
+    send nothing new (egov.dossiers.reminders)."""
+
+    class Kind(models.TextChoices):
+        OFFICER = "officer", _("Responsible officer")
+        HEAD = "head", _("Head's digest")
+
+    day = models.DateField(_("day"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    officer = models.ForeignKey(
+        Officer, verbose_name=_("officer"), on_delete=models.CASCADE, related_name="+"
+    )
+    message = models.ForeignKey(
+        OutboundMessage,
+        verbose_name=_("message"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    dossiers = models.JSONField(_("dossier codes"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "kind", "officer_id"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "kind", "officer"], name="dossiers_reminder_once_a_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["officer", "head"]), name="dossiers_reminder_kind_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.officer_id}"

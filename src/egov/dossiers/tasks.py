@@ -7,10 +7,12 @@ returns the stored one.
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from django_tasks import task
 
 from egov.dossiers.models import Dossier, DossierEvent
+from egov.dossiers.reminders import overdue_reminders_send
 from egov.dossiers.slip_services import slip_render
 
 logger = logging.getLogger("egov.dossiers.slips")
@@ -32,3 +34,12 @@ def render_slip(dossier_id: int, form: str, source_id: int | None = None) -> str
             return "missing"
     slip = slip_render(dossier=dossier, form=form, source=source)
     return str(slip.pk)
+
+
+@task()
+def remind_overdue(day: str | None = None) -> str:
+    """The daily reminder of due and overdue dossiers, for schedulers that enqueue tasks rather
+    than run `egov dossiers remind-overdue`; `day` is YYYY-MM-DD (default: today). Idempotent
+    per day."""
+    run = overdue_reminders_send(today=date.fromisoformat(day) if day else None)
+    return str(run)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("lam-viec/ho-so/<str:code>/ket-qua/", views.result_file_view, name="result_file"),
     path("lam-viec/ho-so/<str:code>/tep/<int:file_id>/", views.file_view, name="file"),
     path("lam-viec/ho-so/<str:code>/thao-tac/<slug:action>/", views.action_view, name="action"),
+    path("lam-viec/ho-so/<str:code>/ghi-chu/", views.note_add_view, name="note_add"),
     path("tra-cuu-ho-so/", views.status_view, name="status"),
     path("tra-cuu-ho-so/<str:code>/", views.status_view, name="status_code"),
 ]

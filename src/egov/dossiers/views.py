@@ -53,7 +53,7 @@ from egov.directory import selectors as directory
 from egov.directory import services as directory_services
 from egov.directory.identifiers import normalize_mobile, normalize_tax_code
 from egov.directory.models import Applicant, Officer, Organization, Role
-from egov.dossiers import conf, deadlines, services
+from egov.dossiers import conf, deadlines, notes, services
 from egov.dossiers.forms import (
     FILE_PREFIX,
     ApologyForm,
@@ -836,7 +836,18 @@ def _dossier_context(
         ],
         "timeliness": overall,
         "timeliness_label": TIMELINESS_LABELS[overall],
-        "notes_available": False,
+        **_notes_context(request, dossier),
+    }
+
+
+def _notes_context(request: HttpRequest, dossier: Dossier) -> dict[str, Any]:
+    """Notes between officers: shown only to staff who may write them (never the applicant)."""
+    available = policy.can(request.user, "dossiers.note.add", dossier)
+    return {
+        "notes_available": available,
+        "notes": list(notes.dossier_notes(dossier)) if available else [],
+        "note_text": "",
+        "note_error": "",
     }
 
 
@@ -894,6 +905,28 @@ def action_view(request: HttpRequest, code: str, action: str) -> HttpResponse:
         _dossier_context(request, fresh, bound=(action, form)),
         status=status,
     )
+
+
+@login_required
+@require_POST
+def note_add_view(request: HttpRequest, code: str) -> HttpResponse:
+    """Add a note for colleagues on the dossier page."""
+    dossier = _visible(request, code)
+    text = request.POST.get("text", "")
+    try:
+        notes.dossier_note_add(
+            actor=request.user,  # type: ignore[arg-type]
+            dossier=dossier,
+            text=text,
+        )
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied from exc
+    except ValidationFailed as exc:
+        context = _dossier_context(request, dossier)
+        context.update(note_text=text, note_error=_error_text(exc))
+        return render(request, "dossiers/dossier.html", context, status=422)
+    messages.success(request, gettext("Note added."))
+    return redirect(reverse("dossiers:dossier", kwargs={"code": dossier.code}) + "#notes")
 
 
 def _file_response(stored: Any) -> FileResponse:
