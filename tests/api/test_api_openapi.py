@@ -78,3 +78,30 @@ def test_operation_ids_are_unique(openapi_script: ModuleType) -> None:
     document = json.loads(openapi_script.generate())
     ids = [op["operationId"] for path in document["paths"].values() for op in path.values()]
     assert len(ids) == len(set(ids))
+
+
+def test_committed_document_is_a_valid_openapi_document() -> None:
+    import json
+
+    from openapi_spec_validator import validate
+
+    from egov.settings import PROJECT_DIR
+
+    document = json.loads((PROJECT_DIR / "docs" / "api" / "openapi.json").read_text("utf-8"))
+    validate(document)  # raises with the failing path when the document is not valid
+
+
+def test_every_operation_declares_its_error_answers_as_problem_json() -> None:
+    from egov.api.api import api
+
+    document = api.get_openapi_schema()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            errors = {
+                code: answer
+                for code, answer in operation["responses"].items()
+                if str(code).startswith("4")
+            }
+            assert errors, f"{method.upper()} {path} declares no error answer"
+            for answer in errors.values():
+                assert list(answer["content"]) == ["application/problem+json"], (method, path)

@@ -52,13 +52,32 @@ class EgovAPI(NinjaAPI):
         """Ninja's document, with error answers declared as application/problem+json."""
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         problem_ref = "#/components/schemas/Problem"
+        problem_body = {"schema": {"$ref": problem_ref}}
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
-                for response in operation.get("responses", {}).values():
+                for parameter in operation.get("parameters", []):
+                    # pydantic writes JSON-Schema `examples` (a list) onto the parameter, where
+                    # OpenAPI expects a map of Example Objects: move them into the schema.
+                    examples = parameter.get("examples")
+                    if isinstance(examples, list):
+                        del parameter["examples"]
+                        parameter.setdefault("schema", {})["examples"] = examples
+                responses = operation.setdefault("responses", {})
+                for response in responses.values():
                     content = response.get("content", {})
                     body = content.get(self.renderer.media_type)
                     if body and body.get("schema", {}).get("$ref") == problem_ref:
                         response["content"] = {problems.PROBLEM_CONTENT_TYPE: body}
+                # Routers of the domain apps cannot import the Problem schema (layers): every
+                # operation that declares no error answers gets the generic 4XX problem.
+                if not any(str(code).startswith("4") for code in responses):
+                    responses["4XX"] = {
+                        "description": "Error (RFC 9457 problem document with a stable code)",
+                        "content": {problems.PROBLEM_CONTENT_TYPE: problem_body},
+                    }
+        for scheme in schema.get("components", {}).get("securitySchemes", {}).values():
+            if scheme.get("type") == "http":
+                scheme.pop("name", None)  # ninja adds it; OpenAPI allows it on apiKey only
         return schema
 
 
