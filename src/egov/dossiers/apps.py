@@ -8,5 +8,6 @@ class DossiersConfig(AppConfig):
     verbose_name = _("Dossiers")
 
     def ready(self) -> None:
-        # Registers the dossier actions with the directory's policy registry.
-        from egov.dossiers import note_rules, rules  # noqa: F401
+        # Registers the dossier actions with the directory's policy registry and the search
+        # kind of dossiers.
+        from egov.dossiers import note_rules, rules, search  # noqa: F401

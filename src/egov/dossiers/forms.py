@@ -158,6 +158,16 @@ class DossierSearchForm(forms.Form):
     )
 
 
+class LogExportForm(forms.Form):
+    """The period and format of the dossier log (Mẫu 06) to export."""
+
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    fmt = forms.ChoiceField(
+        label=_("Format"), choices=[("pdf", "PDF"), ("xlsx", "Excel (xlsx)")], initial="pdf"
+    )
+
+
 class VersionForm(forms.Form):
     """Every action posts the version of the dossier the officer saw (optimistic locking)."""
 

@@ -27,6 +27,7 @@ from egov.core.errors import Conflict, NotFound, PermissionDenied, ValidationFai
 from egov.core.files import Upload, file_store
 from egov.core.models import OutboundMessage, StoredFile
 from egov.core.notifications import notification_send
+from egov.core.search import search_index
 from egov.core.sequences import sequence_next
 from egov.directory import policy
 from egov.directory.models import Account, ApiKey, Applicant, Officer, Organization, Role
@@ -289,6 +290,24 @@ def _discard(names: list[str]) -> None:
         default_storage.delete(name)
 
 
+ResultFile = IncomingFile | StoredFile
+
+
+def _keep_result(
+    result_file: ResultFile | None, actor: Any, stored: list[str]
+) -> StoredFile | None:
+    """The result document as a stored file: an upload is checked, hashed and stored now
+    (inside the caller's transaction, its storage name added to `stored` so the caller removes
+    it when the transaction fails); an already stored file (older callers) is taken as is."""
+    if result_file is None or isinstance(result_file, StoredFile):
+        return result_file
+    kept = file_store(
+        upload=result_file.upload, name=result_file.name or "ket-qua.pdf", actor=actor
+    )
+    stored.append(str(kept.file.name))
+    return kept
+
+
 def _lookup_code() -> str:
     return "".join(secrets.choice(LOOKUP_ALPHABET) for _ in range(LOOKUP_LENGTH))
 
@@ -518,6 +537,7 @@ def _receive_write(
         to_unit=organization,
     )
     slip_render_on_commit(dossier.pk, "01", source_id=event.pk)
+    search_index(dossier)  # code, applicant and procedure are written once, here
     _notify(dossier, "dossier_received", calendar=calendar)
     audit_record(
         actor=actor,
@@ -929,10 +949,43 @@ def _decide(
     dossier: Dossier,
     target: str,
     expected_version: int | None,
-    result_file: StoredFile | None,
+    result_file: ResultFile | None,
     result_number: str,
     reasons: Sequence[str],
     action: str,
+) -> Dossier:
+    """Approve or deny; the uploaded result document is stored only once the checks passed and
+    removed from storage again when the decision fails."""
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            return _decide_write(
+                actor=actor,
+                dossier=dossier,
+                target=target,
+                expected_version=expected_version,
+                result_file=result_file,
+                result_number=result_number,
+                reasons=reasons,
+                action=action,
+                stored=stored,
+            )
+    except BaseException:
+        _discard(stored)
+        raise
+
+
+def _decide_write(
+    *,
+    actor: Account,
+    dossier: Dossier,
+    target: str,
+    expected_version: int | None,
+    result_file: ResultFile | None,
+    result_number: str,
+    reasons: Sequence[str],
+    action: str,
+    stored: list[str],
 ) -> Dossier:
     dossier = _locked(dossier, expected_version)
     policy.require(actor, "dossiers.decide", dossier)
@@ -951,14 +1004,15 @@ def _decide(
         step.finished_at = at
         step.result = deadlines.settled_timeliness(step.due_at, at)
         step.save(update_fields=["started_at", "assignee", "finished_at", "result"])
+    kept = _keep_result(result_file, actor, stored)
     before = dossier.state
     dossier.state = target
     dossier.decided_at = at
     dossier.on_time = deadlines.settled_timeliness(dossier.due_at, at) != deadlines.LATE
     dossier.reasons = list(reasons)
     fields = ["state", "decided_at", "on_time", "reasons"]
-    if result_file is not None:
-        dossier.result_file = result_file
+    if kept is not None:
+        dossier.result_file = kept
         dossier.e_result = True
         fields += ["result_file", "e_result"]
     if result_number:
@@ -981,22 +1035,23 @@ def _decide(
         dossier,
         before,
         on_time=dossier.on_time,
-        result_file=result_file.pk if result_file else None,
+        result_file=[kept.pk, kept.sha256] if kept else None,
         reasons=list(reasons),
     )
     return dossier
 
 
-@transaction.atomic
 def dossier_approve_result(
     *,
     actor: Account,
     dossier: Dossier,
-    result_file: StoredFile | None = None,
+    result_file: ResultFile | None = None,
     result_number: str = "",
     expected_version: int | None = None,
 ) -> Dossier:
-    """A head of the competent organisation approves the result (ready to sign and return)."""
+    """A head of the competent organisation approves the result (ready to sign and return).
+    `result_file`: the result document as uploaded (`IncomingFile`, stored here) or, for older
+    callers, already stored."""
     return _decide(
         actor=actor,
         dossier=dossier,
@@ -1009,13 +1064,12 @@ def dossier_approve_result(
     )
 
 
-@transaction.atomic
 def dossier_deny_result(
     *,
     actor: Account,
     dossier: Dossier,
     reasons: Sequence[str],
-    result_file: StoredFile | None = None,
+    result_file: ResultFile | None = None,
     expected_version: int | None = None,
 ) -> Dossier:
     """A head decides against the request, with the reasons (a written answer is the result)."""
@@ -1036,17 +1090,45 @@ def dossier_deny_result(
     )
 
 
-@transaction.atomic
 def dossier_return_result(
     *,
     actor: Account,
     dossier: Dossier,
     delivery: str,
-    result_file: StoredFile | None = None,
+    result_file: ResultFile | None = None,
     note: str = "",
     expected_version: int | None = None,
 ) -> Dossier:
-    """The counter hands the result to the applicant (counter, public post or online)."""
+    """The counter hands the result to the applicant (counter, public post or online).
+    `result_file` as for `dossier_approve_result`: an upload is stored here and removed from
+    storage again when the return fails."""
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            return _return_write(
+                actor=actor,
+                dossier=dossier,
+                delivery=delivery,
+                result_file=result_file,
+                note=note,
+                expected_version=expected_version,
+                stored=stored,
+            )
+    except BaseException:
+        _discard(stored)
+        raise
+
+
+def _return_write(
+    *,
+    actor: Account,
+    dossier: Dossier,
+    delivery: str,
+    result_file: ResultFile | None,
+    note: str,
+    expected_version: int | None,
+    stored: list[str],
+) -> Dossier:
     dossier = _locked(dossier, expected_version)
     policy.require(actor, "dossiers.counter", dossier)
     _check_transition(dossier, State.RETURNED)
@@ -1071,20 +1153,28 @@ def dossier_return_result(
         step.finished_at = at
         step.result = deadlines.settled_timeliness(step.due_at, at)
         step.save(update_fields=["started_at", "assignee", "finished_at", "result"])
+    kept = _keep_result(result_file, actor, stored)
     dossier.state = State.RETURNED
     dossier.delivery = delivery
     dossier.returned_at = at
     dossier.closed_at = at
     fields = ["state", "delivery", "returned_at", "closed_at"]
-    if result_file is not None:
-        dossier.result_file = result_file
+    if kept is not None:
+        dossier.result_file = kept
         dossier.e_result = True
         fields += ["result_file", "e_result"]
     _save(dossier, fields)
     _event(dossier, action="return_result", at=at, before=before, officer=officer, note=note)
     slip_render_on_commit(dossier.pk, "05")
     _notify(dossier, "dossier_returned", delivery=Delivery(delivery).label)
-    _audit(actor, "dossiers.dossier.return_result", dossier, before, delivery=delivery)
+    _audit(
+        actor,
+        "dossiers.dossier.return_result",
+        dossier,
+        before,
+        delivery=delivery,
+        result_file=[kept.pk, kept.sha256] if kept else None,
+    )
     return dossier
 
 

@@ -46,20 +46,21 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from egov.core.errors import Conflict, EgovError, PermissionDenied, ValidationFailed
-from egov.core.files import file_open, file_store
+from egov.core.files import file_open
 from egov.core.text import fold
 from egov.directory import policy
 from egov.directory import selectors as directory
 from egov.directory import services as directory_services
 from egov.directory.identifiers import normalize_mobile, normalize_tax_code
 from egov.directory.models import Applicant, Officer, Organization, Role
-from egov.dossiers import conf, deadlines, notes, services
+from egov.dossiers import conf, deadlines, notes, services, slip_services
 from egov.dossiers.forms import (
     FILE_PREFIX,
     ApologyForm,
     ApproveForm,
     DenyForm,
     DossierSearchForm,
+    LogExportForm,
     NoteForm,
     OptionalReasonForm,
     PaymentForm,
@@ -78,10 +79,18 @@ from egov.dossiers.models import (
     ClockStop,
     Dossier,
     DossierFile,
+    DossierSlip,
     DossierStep,
+    SlipForm,
     State,
 )
-from egov.dossiers.selectors import dossier_by_code, dossier_steps, dossiers_visible_to
+from egov.dossiers.selectors import (
+    dossier_by_code,
+    dossier_search,
+    dossier_steps,
+    dossiers_visible_to,
+)
+from egov.dossiers.slips import SOURCE_ACTIONS
 from egov.procedures.eforms import eform_validate
 from egov.procedures.models import Channel
 from egov.procedures.selectors import procedure_published, procedure_search
@@ -207,7 +216,8 @@ _VARIANTS = _letter_variants()
 
 def accent_free_pattern(text: str) -> str:
     """A regular expression that finds `text` in a name whatever its diacritics and case:
-    "nguyen thi lan" finds "Nguyễn Thị Lan" (both databases run it; no folded column needed)."""
+    "nguyen thi lan" finds "Nguyễn Thị Lan" (both databases run it; no folded column needed).
+    The officers' search uses the search index now (`selectors.dossier_search`)."""
     out = []
     for char in fold(text):
         if char in _VARIANTS:
@@ -217,28 +227,6 @@ def accent_free_pattern(text: str) -> str:
         else:
             out.append(re.escape(char))
     return "".join(out)
-
-
-def dossier_search(actor: Any, query: str) -> QuerySet[Dossier]:
-    """Dossiers the actor sees whose code, look-up code, applicant ID, tax code, phone or name
-    matches `query` (names without diacritics too)."""
-    text = " ".join(query.split())[:100]
-    visible = dossiers_visible_to(actor)
-    if not text:
-        return visible.none()
-    condition = Q(code__iexact=text) | Q(code__icontains=text) | Q(lookup_code=text.upper())
-    digits = _DIGITS.sub("", text)
-    if digits and len(digits) >= 9 and len(digits) == len(text.replace(" ", "")):
-        condition |= Q(applicant_national_id=digits) | Q(applicant_tax_code=digits)
-        mobile = normalize_mobile(text)
-        if mobile:
-            condition |= Q(applicant_phone=mobile)
-    tax = normalize_tax_code(text)
-    if tax:
-        condition |= Q(applicant_tax_code=tax)
-    if any(ch.isalpha() for ch in text):
-        condition |= Q(applicant_name__iregex=accent_free_pattern(text))
-    return visible.filter(condition)
 
 
 # --- "my dossiers" -------------------------------------------------------------------------------
@@ -534,6 +522,7 @@ def receipt_view(request: HttpRequest, code: str) -> HttpResponse:
         "fees": list(dossier.fees.order_by("order")),
         "qr": _qr_data_uri(status_url),
         "status_url": status_url,
+        "receipt_form": SlipForm.RECEIPT.value,
     }
     return render(request, "dossiers/receipt.html", context)
 
@@ -548,7 +537,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
     _officer(request)
     form = DossierSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    results = list(dossier_search(request.user, query)[:SEARCH_LIMIT]) if query else []
+    results = dossier_search(request.user, query, limit=SEARCH_LIMIT) if query else []
     return render(
         request,
         "dossiers/search.html",
@@ -570,11 +559,12 @@ class Action:
     danger: bool = False
 
 
-def _stored(request: HttpRequest, form: Any) -> Any:
+def _result_upload(form: Any) -> services.IncomingFile | None:
+    """The uploaded result document, handed to the service (which stores it)."""
     upload = form.cleaned_data.get("result_file")
     if not upload:
         return None
-    return file_store(upload=upload, name=upload.name or "ket-qua.pdf", actor=request.user)
+    return services.IncomingFile(upload=upload, name=upload.name or "ket-qua.pdf")
 
 
 def _run_accept(request: HttpRequest, dossier: Dossier, form: Any, step: Any) -> Any:
@@ -643,7 +633,7 @@ def _run_approve(request: HttpRequest, dossier: Dossier, form: Any, step: Any) -
         actor=request.user,  # type: ignore[arg-type]
         dossier=dossier,
         result_number=form.cleaned_data["result_number"],
-        result_file=_stored(request, form),
+        result_file=_result_upload(form),
         expected_version=form.cleaned_data["version"],
     )
 
@@ -653,7 +643,7 @@ def _run_deny(request: HttpRequest, dossier: Dossier, form: Any, step: Any) -> A
         actor=request.user,  # type: ignore[arg-type]
         dossier=dossier,
         reasons=form.reason_list(),
-        result_file=_stored(request, form),
+        result_file=_result_upload(form),
         expected_version=form.cleaned_data["version"],
     )
 
@@ -663,7 +653,7 @@ def _run_return(request: HttpRequest, dossier: Dossier, form: Any, step: Any) ->
         actor=request.user,  # type: ignore[arg-type]
         dossier=dossier,
         delivery=form.cleaned_data["delivery"],
-        result_file=_stored(request, form),
+        result_file=_result_upload(form),
         note=form.cleaned_data["note"],
         expected_version=form.cleaned_data["version"],
     )
@@ -836,8 +826,20 @@ def _dossier_context(
         ],
         "timeliness": overall,
         "timeliness_label": TIMELINESS_LABELS[overall],
+        "slips": _slips_available({e.action for e in events}),
         **_notes_context(request, dossier),
     }
+
+
+def _slips_available(actions: set[str]) -> list[dict[str, str]]:
+    """The slips (Mẫu 01–05) the dossier's hand-over log gives a source for: stored ones are
+    served, missing ones drawn on the first download."""
+    out = []
+    for form in SlipForm:
+        sources = SOURCE_ACTIONS[form.value]
+        if actions and (sources is None or sources & actions):
+            out.append({"form": form.value, "label": str(form.label)})
+    return out
 
 
 def _notes_context(request: HttpRequest, dossier: Dossier) -> dict[str, Any]:
@@ -959,6 +961,38 @@ def result_file_view(request: HttpRequest, code: str) -> FileResponse:
     return _file_response(dossier.result_file)
 
 
+PDF_TYPE = "application/pdf"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@login_required
+@require_GET
+def slip_view(request: HttpRequest, code: str, form: str) -> FileResponse:
+    """The stored slip `form` (Mẫu 01–05) of the dossier: the latest one stored, drawn and
+    stored now through `slip_render` when the rendering task has not run yet."""
+    dossier = _visible(request, code)
+    if form not in SlipForm.values:
+        raise Http404
+    slip = (
+        DossierSlip.objects.select_related("stored_file")
+        .filter(dossier=dossier, form=form)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if slip is None:
+        try:
+            slip = slip_services.slip_render(dossier=dossier, form=form)
+        except ValidationFailed as exc:  # nothing happened that this slip records
+            raise Http404 from exc
+    stored = slip.stored_file
+    return FileResponse(
+        file_open(stored),
+        as_attachment=False,
+        filename=f"{dossier.code}-mau-{form}.pdf",
+        content_type=stored.content_type or PDF_TYPE,
+    )
+
+
 # --- the head's board ----------------------------------------------------------------------------
 
 BOARD_STATES = [
@@ -1026,19 +1060,61 @@ def board_view(request: HttpRequest) -> HttpResponse:
     """The head's live board (heads of an organisation or unit only)."""
     if not policy.can(request.user, "dossiers.board"):
         raise DjangoPermissionDenied
+    return render(request, "dossiers/board.html", _board_context(request, _log_form()))
+
+
+def _log_form(data: Any = None) -> LogExportForm:
+    today = deadlines.now().astimezone(deadlines.get_calendar().tz).date()
+    initial = {"start": today.replace(day=1), "end": today, "fmt": "pdf"}
+    return LogExportForm(data, initial=initial)
+
+
+def _board_context(request: HttpRequest, log_form: LogExportForm) -> dict[str, Any]:
     rows = dossier_board(request.user)
     totals = {key: sum(r[key] for r in rows) for key in ["total", "overdue", "late"]}
     states = [(s.value, s.label) for s in BOARD_STATES]
-    return render(
-        request,
-        "dossiers/board.html",
-        {
-            "rows": [{**r, "by_state": [r[s] for s, _label in states]} for r in rows],
-            "states": states,
-            "totals": totals,
-            "open_states": sorted(OPEN_STATES),
-        },
-    )
+    return {
+        "rows": [{**r, "by_state": [r[s] for s, _label in states]} for r in rows],
+        "states": states,
+        "totals": totals,
+        "open_states": sorted(OPEN_STATES),
+        "log_form": log_form,
+    }
+
+
+@login_required
+@require_GET
+def log_export_view(request: HttpRequest) -> HttpResponse:
+    """The dossier log (Mẫu 06) of the officer's organisation for a period, as PDF or xlsx
+    (`slip_services.dossier_log_export` decides who may export it)."""
+    officer = _officer(request)
+    organization = directory.officer_organization(officer)
+    form = _log_form(request.GET)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            content = slip_services.dossier_log_export(
+                actor=request.user,  # type: ignore[arg-type]
+                organization=organization,
+                start=data["start"],
+                end=data["end"],
+                fmt=data["fmt"],
+            )
+        except PermissionDenied as exc:
+            raise DjangoPermissionDenied from exc
+        except ValidationFailed as exc:
+            field = exc.field if exc.field in form.fields else None
+            form.add_error(field, _error_text(exc))
+        else:
+            fmt = data["fmt"]
+            response = HttpResponse(content, content_type=XLSX_TYPE if fmt == "xlsx" else PDF_TYPE)
+            name = f"so-theo-doi-ho-so-{data['start']:%Y%m%d}-{data['end']:%Y%m%d}.{fmt}"
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
+    if not policy.can(request.user, "dossiers.board"):
+        problems = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        return HttpResponse(problems, status=422, content_type="text/plain; charset=utf-8")
+    return render(request, "dossiers/board.html", _board_context(request, form), status=422)
 
 
 # --- the public status page ----------------------------------------------------------------------
