@@ -590,26 +590,14 @@ def _org(node: Organization) -> dict[str, str]:
     return {"code": node.code, "name_vi": node.name_vi}
 
 
-def _judge(due_at: datetime, settled_at: datetime | None, at: datetime, tz: tzinfo) -> str:
-    """deadlines.timeliness with the calendar's time zone held for the whole page: the
-    deadlines helpers ask `get_calendar()` (one query) on every call, once per row here."""
-    due = due_at.astimezone(tz).date()
-    if settled_at is not None:
-        settled = settled_at.astimezone(tz).date()
-        if settled < due:
-            return deadlines.EARLY
-        return deadlines.ON_TIME if settled == due else deadlines.LATE
-    return deadlines.OVERDUE if at.astimezone(tz).date() > due else deadlines.ON_TIME
-
-
 def _timeliness(dossier: Dossier, stopped_at: datetime | None, now: datetime, tz: tzinfo) -> str:
     """selectors.dossier_timeliness, with the open clock stop already known (no query)."""
     if dossier.decided_at is not None:
-        return _judge(dossier.due_at, dossier.decided_at, now, tz)
+        return deadlines.timeliness(dossier.due_at, dossier.decided_at, at=now, tz=tz)
     at = dossier.closed_at or now
     if stopped_at is not None:
         at = stopped_at
-    return _judge(dossier.due_at, None, at, tz)
+    return deadlines.timeliness(dossier.due_at, None, at=at, tz=tz)
 
 
 def _summary(
@@ -807,7 +795,7 @@ def _step(
         "started_at": _local(step.started_at),
         "finished_at": _local(step.finished_at),
         "result": step.result,
-        "timeliness": _judge(step.due_at, step.finished_at, at, tz),
+        "timeliness": deadlines.timeliness(step.due_at, step.finished_at, at=at, tz=tz),
         "current": current,
         "note": step.note,
     }

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 
 from django.utils import timezone
@@ -48,8 +48,10 @@ def end_of_day(day: date, *, calendar: WorkingCalendar | None = None) -> datetim
     return datetime.combine(day, calendar.office_closes, tzinfo=calendar.tz)
 
 
-def local_date(moment: datetime, *, calendar: WorkingCalendar | None = None) -> date:
-    return moment.astimezone((calendar or get_calendar()).tz).date()
+def local_date(
+    moment: datetime, *, calendar: WorkingCalendar | None = None, tz: tzinfo | None = None
+) -> date:
+    return moment.astimezone(tz or (calendar or get_calendar()).tz).date()
 
 
 def due_moment(
@@ -98,9 +100,13 @@ def working_days_stopped(stopped_at: datetime, resumed_at: datetime) -> int:
     )
 
 
-def settled_timeliness(due_at: datetime, settled_at: datetime) -> str:
-    """Early, on time or late for something settled at `settled_at` with due moment `due_at`."""
-    due_day, settled_day = local_date(due_at), local_date(settled_at)
+def settled_timeliness(due_at: datetime, settled_at: datetime, *, tz: tzinfo | None = None) -> str:
+    """Early, on time or late for something settled at `settled_at` with due moment `due_at`.
+
+    Lists pass the calendar's `tz` once per page: without it each call asks `get_calendar()`.
+    """
+    tz = tz or get_calendar().tz
+    due_day, settled_day = local_date(due_at, tz=tz), local_date(settled_at, tz=tz)
     if settled_day < due_day:
         return EARLY
     if settled_day == due_day:
@@ -108,12 +114,15 @@ def settled_timeliness(due_at: datetime, settled_at: datetime) -> str:
     return LATE
 
 
-def open_timeliness(due_at: datetime, at: datetime) -> str:
+def open_timeliness(due_at: datetime, at: datetime, *, tz: tzinfo | None = None) -> str:
     """On time or overdue for something not settled yet, looked at the moment `at`."""
-    return OVERDUE if local_date(at) > local_date(due_at) else ON_TIME
+    tz = tz or get_calendar().tz
+    return OVERDUE if local_date(at, tz=tz) > local_date(due_at, tz=tz) else ON_TIME
 
 
-def timeliness(due_at: datetime, settled_at: datetime | None, *, at: datetime) -> str:
+def timeliness(
+    due_at: datetime, settled_at: datetime | None, *, at: datetime, tz: tzinfo | None = None
+) -> str:
     if settled_at is not None:
-        return settled_timeliness(due_at, settled_at)
-    return open_timeliness(due_at, at)
+        return settled_timeliness(due_at, settled_at, tz=tz)
+    return open_timeliness(due_at, at, tz=tz)

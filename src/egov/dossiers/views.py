@@ -179,17 +179,8 @@ def _visible(request: HttpRequest, code: str) -> Dossier:
 def _timeliness(
     due_at: datetime, finished_at: datetime | None, stopped_at: datetime | None, tz: Any = None
 ) -> str:
-    """`selectors.step_timeliness` on values already fetched (no query per row of a page): the
-    same rule as `deadlines.timeliness`, with the calendar's time zone looked up once."""
-    zone = tz or deadlines.get_calendar().tz
-    at = stopped_at or deadlines.now()
-    due_day = due_at.astimezone(zone).date()
-    if finished_at is not None:
-        day = finished_at.astimezone(zone).date()
-        if day < due_day:
-            return deadlines.EARLY
-        return deadlines.ON_TIME if day == due_day else deadlines.LATE
-    return deadlines.OVERDUE if at.astimezone(zone).date() > due_day else deadlines.ON_TIME
+    """`selectors.step_timeliness` on values already fetched (no query per row of a page)."""
+    return deadlines.timeliness(due_at, finished_at, at=stopped_at or deadlines.now(), tz=tz)
 
 
 def _error_text(exc: EgovError) -> str:
