@@ -225,6 +225,53 @@ def server(tmp_path: Path) -> Iterator[int]:
         log.close()
 
 
+def _cpu_ticks(port: int) -> dict[int, tuple[str, int]]:
+    """CPU ticks (user + system) of every process, with its group: our PostgreSQL cluster,
+    our gunicorn server (by its port), this load generator, or other (whatever else shares the
+    machine, e.g. other test runs). Linux /proc; empty elsewhere."""
+    out: dict[int, tuple[str, int]] = {}
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return out
+    me = os.getpid()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    stat = (proc / str(backend) / "stat").read_text()
+    postmaster = int(stat[stat.rindex(")") + 2 :].split()[1])
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        pid = int(entry.name)
+        if pid == me:
+            group = "load_generator"
+        elif f"127.0.0.1:{port}" in command and "gunicorn" in command:
+            group = "gunicorn"
+        elif postmaster in (pid, int(fields[1])):
+            group = "postgresql"
+        else:
+            group = "other"
+        out[pid] = (group, int(fields[11]) + int(fields[12]))
+    return out
+
+
+def _cores_used(
+    before: dict[int, tuple[str, int]], after: dict[int, tuple[str, int]], seconds: float
+) -> dict[str, float]:
+    hertz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    groups: dict[str, int] = {}
+    for pid, (group, ticks) in after.items():
+        spent = ticks - before.get(pid, (group, 0))[1]
+        groups[group] = groups.get(group, 0) + max(spent, 0)
+    return {group: round(ticks / hertz / seconds, 2) for group, ticks in sorted(groups.items())}
+
+
 def _drive(port: int, key: str, body: bytes, prefix: str, count: int) -> tuple[list, float]:
     """`count` submissions from SERVER_CLIENTS keep-alive connections; (status, ms) each."""
     per_client = [list(range(n, count, SERVER_CLIENTS)) for n in range(SERVER_CLIENTS)]
@@ -266,7 +313,9 @@ def test_bench_intake_through_a_real_server(benchmark: BenchmarkFixture, server:
             server, bench.key, body, "bench", SERVER_REQUESTS
         )
 
+    cpu_before = _cpu_ticks(server)
     benchmark.pedantic(run, rounds=1, iterations=1)
+    cpu_after = _cpu_ticks(server)
     results, seconds = outcome["results"], outcome["seconds"]
     statuses = sorted({status for status, _ms in results})
     created = Dossier.objects.count() - before
@@ -288,6 +337,8 @@ def test_bench_intake_through_a_real_server(benchmark: BenchmarkFixture, server:
             "target_p99_ms": TARGET_INTAKE_P99_MS,
             "meets_target": per_second >= TARGET_INTAKE_PER_SECOND
             and figures["p99_ms"] < TARGET_INTAKE_P99_MS,
+            # Where the two cores went during the run: cores used on average by each group.
+            "cores_used": _cores_used(cpu_before, cpu_after, seconds),
         }
     )
     print(f"\nintake through gunicorn: {benchmark.extra_info}")  # noqa: T201

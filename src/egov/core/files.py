@@ -445,7 +445,10 @@ def file_store(
         spooled.stream.close()
 
     try:
-        with transaction.atomic():
+        # One INSERT: atomic by itself, so no savepoint (a round trip each way inside the
+        # caller's transaction). If it fails the caller's transaction is marked for rollback
+        # and the error goes up, as it would have anyway.
+        with transaction.atomic(savepoint=False):
             stored = StoredFile(
                 id=file_id,
                 original_name=original or f"file.{kind.extensions[0]}",

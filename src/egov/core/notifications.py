@@ -176,7 +176,9 @@ def notification_send(
     if channel != OutboundMessage.Channel.EMAIL:
         body = " ".join(body.split())
 
-    with transaction.atomic():
+    # One INSERT and its on-commit hook: no savepoint needed inside the caller's transaction
+    # (it would cost two round trips); outside one, this is the transaction.
+    with transaction.atomic(savepoint=False):
         message = OutboundMessage.objects.create(
             channel=channel,
             recipient=recipient,
