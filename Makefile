@@ -36,7 +36,7 @@ demo: venv
 
 ## make test: the whole suite on SQLite and on a throw-away PostgreSQL cluster
 test: venv-dev
-	bash scripts/system-deps.sh chromium poppler fonts softhsm
+	bash scripts/system-deps.sh chromium poppler fonts softhsm tesseract
 	$(PY) scripts/compile_messages.py
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite

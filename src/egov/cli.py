@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 PASSTHROUGH = {
+    "assignments": "assignments",
     "migrate": "migrate",
     "seed-demo": "seed_demo",
     "createsuperuser": "createsuperuser",
@@ -41,6 +42,7 @@ commands:
   signing dev-ca|sign|verify|tsa …            digital signatures (PAdES) on PDF files
   procedures import|export|seed-demo …        catalogue of administrative procedures
   dossiers remind-overdue [--date YYYY-MM-DD] daily e-mail of due and overdue dossiers
+  assignments remind [--date YYYY-MM-DD]      daily e-mail of assignments due soon and overdue
   manage …                                    any Django management command
 """
 

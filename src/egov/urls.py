@@ -16,6 +16,9 @@ urlpatterns = [
     path("", include("egov.directory.urls")),
     path("", include("egov.signing.urls")),
     path("", include("egov.dossiers.urls")),
+    path("", include("egov.documents.urls")),
+    path("", include("egov.assignments.urls")),
+    path("", include("egov.meetings.urls")),
     path("", include("egov.portal.urls")),
 ]
 

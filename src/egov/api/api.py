@@ -8,11 +8,14 @@ by API key or by the browser session (egov.api.auth).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 from ninja.openapi.schema import OpenAPISchema
@@ -21,6 +24,7 @@ from ninja.operation import Operation
 from egov.api import problems
 from egov.api.auth import API_AUTH
 from egov.api.routers import audit, calendar, fallback, organizations, system
+from egov.dossiers.api import dossier_status_view
 from egov.dossiers.api import router as dossiers_router
 from egov.procedures.api import router as procedures_router
 from egov.signing.api import router as signing_router
@@ -41,7 +45,43 @@ class LocalSwagger(Swagger):
         return super().render_page(request, api, **kwargs)
 
 
+# Busy public reads served by a plain view for GET (ARCHITECTURE.md §7): URL route → view.
+# The ninja operation stays the documented contract and answers the other methods; the plain
+# view must give the same answers (tests/dossiers/test_dossiers_perf_rules.py compares them).
+FAST_GET_ROUTES: dict[str, Callable[..., HttpResponseBase]] = {
+    "dossiers/<code>/status": dossier_status_view,
+}
+
+
 class EgovAPI(NinjaAPI):
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        """Ninja's URL patterns, with the FAST_GET_ROUTES answered by their plain views and
+        tried first (Django tries patterns in order; no other pattern can match these paths,
+        tests/dossiers/test_dossiers_perf_rules.py checks it)."""
+        patterns = super()._get_urls()
+        fast = [
+            p for p in patterns if isinstance(p, URLPattern) and str(p.pattern) in FAST_GET_ROUTES
+        ]
+        rest = [p for p in patterns if not any(p is f for f in fast)]
+        return [self._fast_get(p) for p in fast] + rest
+
+    def _fast_get(self, pattern: URLPattern) -> URLPattern:
+        fast = FAST_GET_ROUTES.get(str(pattern.pattern))
+        if fast is None:
+            return pattern
+        ninja_view = pattern.callback
+
+        def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if request.method != "GET":
+                return ninja_view(request, *args, **kwargs)
+            try:
+                return fast(request, *args, **kwargs)
+            except Exception as exc:  # the API's handlers answer, as for a ninja operation
+                return self.on_exception(request, exc)
+
+        view.csrf_exempt = True  # type: ignore[attr-defined]  # as ninja marks its views
+        return URLPattern(pattern.pattern, view, pattern.default_args, pattern.name)
+
     def get_openapi_operation_id(self, operation: Operation) -> str:
         """The view function's name (`organization_list`): short, stable, readable in clients."""
         return operation.view_func.__name__
@@ -104,5 +144,6 @@ api.add_router("/audit", audit.router)
 api.add_router("/signing", signing_router)
 api.add_router("/procedures", procedures_router)
 api.add_router("/", dossiers_router)
+api.add_router("/documents", "egov.documents.api.router")
 # Last: answers every other path under /api/v1/ with a problem document instead of HTML.
 api.add_router("/", fallback.router)

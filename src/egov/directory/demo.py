@@ -333,6 +333,7 @@ def organization_specs() -> list[OrgSpec]:
                     level=Level.PROVINCE,
                     name_vi=unit_vi,
                     name_en=unit_en,
+                    abbreviation=_unit_abbreviation(unit_vi),
                     qcvn_code=f"000.{unit_number:02d}.{number:02d}.{PROVINCE_ID}",
                 )
             )
@@ -381,6 +382,20 @@ _ORG_FIELDS = [
     "path",
     "depth",
 ]
+
+
+def _unit_abbreviation(name_vi: str) -> str:
+    """The usual abbreviation of a division, as công văn notations print it (UBND-VX).
+
+    "Văn phòng …" is VP; otherwise the initials of the words after "Phòng": "Phòng Cải cách
+    hành chính" gives CCHC. Demo data only: real deployments import their own.
+    """
+    if name_vi.startswith("Văn phòng"):
+        return "VP"
+    words = name_vi.replace(",", " ").replace("-", " ").split()
+    if words and words[0] == "Phòng":
+        words = words[1:]
+    return "".join(word[0].upper() for word in words)[:10]
 
 
 def _seed_organizations(specs: list[OrgSpec]) -> dict[str, Organization]:

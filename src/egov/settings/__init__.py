@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "egov.procedures",
     "egov.signing",
     "egov.dossiers",
+    "egov.assignments",
+    "egov.documents",
+    "egov.meetings",
     "egov.api",
     "egov.portal",
 ]
@@ -320,6 +323,15 @@ EGOV_DOSSIER_APOLOGY_MIN_WORKING_DAYS = env_int(
     1,
     "Working days before the appointment by which an apology must be issued",
 )
+
+# Assignments (giao việc): the "due soon" reminder and board group.
+EGOV_ASSIGNMENT_REMIND_DAYS = env_int(
+    "EGOV_ASSIGNMENT_REMIND_DAYS",
+    2,
+    "Working days before an assignment's due date when the assignee is reminded",
+)
+if EGOV_ASSIGNMENT_REMIND_DAYS < 0:
+    raise ImproperlyConfigured("EGOV_ASSIGNMENT_REMIND_DAYS must be 0 or more")
 
 # --- signing ----------------------------------------------------------------------------------
 EGOV_SIGNING_TSA_URL = env_str(

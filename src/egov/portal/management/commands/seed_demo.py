@@ -11,6 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from egov.directory.demo import DemoLogin, demo_seed
+from egov.documents.demo import documents_seed_demo
 from egov.procedures.services import procedures_seed_demo
 
 
@@ -40,11 +41,14 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         result = demo_seed()
         catalogue = procedures_seed_demo()
+        documents = documents_seed_demo()
         procedures = len(catalogue.created) + len(catalogue.revised) + len(catalogue.unchanged)
         self.stdout.write(
             f"Demo province ready: {result.organizations} organisations and units "
             f"({result.communes} communes), {result.officers} officers, "
-            f"{result.applicants} applicants, {procedures} procedures."
+            f"{result.applicants} applicants, {procedures} procedures, "
+            f"document registers for {documents['organizations_given_registers']} "
+            f"organisations ({documents['incoming_documents_created']} new incoming documents)."
         )
         if options["quiet"]:
             return

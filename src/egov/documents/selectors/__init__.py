@@ -1,0 +1,1 @@
+"""Reads of the documents app that other code may reuse."""

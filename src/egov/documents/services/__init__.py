@@ -1,0 +1,1 @@
+"""Writes of the documents app: one module per use-case family."""

@@ -1,0 +1,1 @@
+"""Officer screens of the documents app."""
