@@ -4,6 +4,8 @@
     PDF (file checked, hashed and stored; gap-free arrival number; event; audit entry):
     target ≥ 200 documents/s on PostgreSQL. Baseline in the same run: a bare INSERT of a
     Document row through the ORM, to show what the service adds.
+(a') The same, each registration committed on its own, from EGOV_BENCH_CLERKS clerk processes
+    at once (default 2, one per core of the reference machine; EGOV_BENCH_CLERK_DOCUMENTS each).
 (b) "My documents" (`my_documents`) for one officer with 50,000 routed items (plus other
     officers' routes in the same table): target p99 < 100 ms per page, for the default view,
     the overdue filter, an urgency filter and a deep page. Printed, never asserted.
@@ -186,8 +188,38 @@ def test_bench_register_incoming_documents(benchmark: BenchmarkFixture) -> None:
     print(f"\nregister incoming: {benchmark.extra_info}")  # noqa: T201
 
 
-CONCURRENT_CALLERS = 4
-CONCURRENT_EACH = 60
+CONCURRENT_CALLERS = int(os.environ.get("EGOV_BENCH_CLERKS", "2"))  # one per core
+CONCURRENT_EACH = int(os.environ.get("EGOV_BENCH_CLERK_DOCUMENTS", "200"))
+
+
+def _clerk_process(args: tuple[int, int, int, int, int]) -> int:
+    """One clerk in its own process (as gunicorn workers are): registers its share, committed."""
+    from django.db import connections
+
+    index, clerk_id, committee_id, sender_id, type_id = args
+    connections.close_all()  # never share the parent's socket
+    clerk = Officer.objects.select_related("account").get(pk=clerk_id)
+    committee = Organization.objects.get(pk=committee_id)
+    sender = Organization.objects.get(pk=sender_id)
+    document_type = DocumentType.objects.get(pk=type_id)
+    for k in range(CONCURRENT_EACH):
+        n = index * CONCURRENT_EACH + k
+        document_register_incoming(
+            actor=clerk.account,
+            organization=committee,
+            document_type=document_type,
+            subject=f"V/v báo cáo tiến độ dự án số {n}",
+            issuer=sender,
+            code_number=str(n + 1),
+            code_notation="SXD-QLXD",
+            issued_on=date(2026, 11, 20),
+            page_count=1,
+            urgency=Urgency.NORMAL,
+            channel="paper",
+            files=[IncomingFile(name=f"cv-{n}.pdf", upload=_pdf(n))],
+        )
+    connections.close_all()
+    return CONCURRENT_EACH
 
 
 @pytest.mark.postgres
@@ -197,43 +229,29 @@ def test_bench_register_incoming_committed_by_concurrent_clerks(
 ) -> None:
     """(a') The same registration, each one its own committed transaction (fsync, the audit
     chain lock held to commit, the text-extraction task enqueued after commit), from
-    `CONCURRENT_CALLERS` clerks at once: the throughput a busy office sees."""
+    `CONCURRENT_CALLERS` clerk processes at once: the throughput a busy office sees with the
+    web server's worker processes."""
+    import multiprocessing
+
+    from django.db import connections
+
     world = _world()
-    actor = world["clerk"].account
     document_type = DocumentType.objects.get(code="cong-van")
     total = CONCURRENT_CALLERS * CONCURRENT_EACH
-    scans = [_pdf(n) for n in range(total)]
-
-    def clerk(index: int) -> None:
-        from django.db import connections
-
-        try:
-            for k in range(CONCURRENT_EACH):
-                n = index * CONCURRENT_EACH + k
-                document_register_incoming(
-                    actor=actor,
-                    organization=world["committee"],
-                    document_type=document_type,
-                    subject=f"V/v báo cáo tiến độ dự án số {n}",
-                    issuer=world["sender"],
-                    code_number=str(n + 1),
-                    code_notation="SXD-QLXD",
-                    issued_on=date(2026, 11, 20),
-                    page_count=1,
-                    urgency=Urgency.NORMAL,
-                    channel="paper",
-                    files=[IncomingFile(name=f"cv-{n}.pdf", upload=scans[n])],
-                )
-        finally:
-            connections.close_all()
+    jobs = [
+        (i, world["clerk"].pk, world["committee"].pk, world["sender"].pk, document_type.pk)
+        for i in range(CONCURRENT_CALLERS)
+    ]
 
     def run() -> float:
-        from concurrent.futures import ThreadPoolExecutor
-
+        connections.close_all()
+        context = multiprocessing.get_context("fork")
         start = time.perf_counter()
-        with ThreadPoolExecutor(CONCURRENT_CALLERS) as pool:
-            list(pool.map(clerk, range(CONCURRENT_CALLERS)))
-        return time.perf_counter() - start
+        with context.Pool(CONCURRENT_CALLERS) as pool:
+            done = sum(pool.map(_clerk_process, jobs))
+        elapsed = time.perf_counter() - start
+        assert done == total
+        return elapsed
 
     seconds = benchmark.pedantic(run, rounds=1, iterations=1)
     numbers = list(
@@ -242,13 +260,15 @@ def test_bench_register_incoming_committed_by_concurrent_clerks(
         .values_list("register_number", flat=True)
     )
     assert numbers == list(range(1, total + 1))  # gap-free, none doubled, under concurrency
+    per_second = total / seconds
     benchmark.extra_info.update(
         {
-            "callers": CONCURRENT_CALLERS,
+            "clerk_processes": CONCURRENT_CALLERS,
             "documents": total,
             "seconds": round(seconds, 2),
-            "committed_documents_per_second": round(total / seconds, 1),
+            "committed_documents_per_second": round(per_second, 1),
             "target_per_second": TARGET_PER_SECOND,
+            "meets_target": per_second >= TARGET_PER_SECOND,
         }
     )
     print(f"\nregister incoming, committed, concurrent: {benchmark.extra_info}")  # noqa: T201

@@ -38,6 +38,7 @@ from egov.assignments.forms import (
     ReopenForm,
 )
 from egov.assignments.models import Assignment, ExtensionRequest, Priority, State
+from egov.assignments.sources import source_resolve
 from egov.core.calendar import WorkingCalendar, get_calendar
 from egov.core.errors import Conflict, EgovError, PermissionDenied, ValidationFailed
 from egov.directory import policy
@@ -220,7 +221,13 @@ def create_view(request: HttpRequest) -> HttpResponse:
     elif not policy.holds_role(officer, Role.HEAD):
         raise DjangoPermissionDenied
     include_self = parent is not None
+    reference = request.GET.get("nguon") or request.POST.get("nguon") or ""
+    source = source_resolve(request.user, reference) if reference else None
+    if reference and source is None:
+        raise Http404
     initial = {"starts_on": selectors.today(), "priority": Priority.NORMAL}
+    if source is not None:
+        initial["title"] = source.label[:200]
     if parent is not None:
         initial["due_on"] = parent.due_on
     status = 200
@@ -241,6 +248,16 @@ def create_view(request: HttpRequest) -> HttpResponse:
                     starts_on=data["starts_on"],
                     due_on=data["due_on"],
                     parent=parent,
+                    **(
+                        {
+                            "source_type": source.type,
+                            "source_id": source.id,
+                            "source_label": source.label,
+                            "source_url": source.url,
+                        }
+                        if source is not None
+                        else {}
+                    ),
                 )
             except EgovError as exc:
                 status = _apply_error(form, exc)
@@ -255,7 +272,10 @@ def create_view(request: HttpRequest) -> HttpResponse:
     else:
         form = AssignmentForm(initial=initial, officer=officer, include_self=include_self)
     return render(
-        request, "assignments/create.html", {"form": form, "parent": parent}, status=status
+        request,
+        "assignments/create.html",
+        {"form": form, "parent": parent, "source": source, "reference": reference},
+        status=status,
     )
 
 

@@ -8,6 +8,6 @@ class DocumentsConfig(AppConfig):
     verbose_name = _("Official documents")
 
     def ready(self) -> None:
-        # Registers the document actions with the directory's policy registry and the search
-        # kind of documents.
-        from egov.documents import rules, search  # noqa: F401
+        # Registers the document actions with the directory's policy registry, the search
+        # kind of documents, and documents as a source of assignments.
+        from egov.documents import assignment_sources, rules, search  # noqa: F401

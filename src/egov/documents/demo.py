@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -38,6 +39,9 @@ from egov.documents.services.incoming import (
     route_pass_on,
 )
 from egov.documents.services.registers import registers_ensure_default
+from egov.signing import devca
+from egov.signing import services as signing
+from egov.signing.models import SigningKey
 
 KINDS_WITH_REGISTERS = (
     Organization.Kind.PEOPLE_COMMITTEE,
@@ -320,11 +324,52 @@ def _working_days_ahead(days: int) -> date:
     return day
 
 
+# The demo department's signers: the director (personal key) and its seal, from a development
+# CA created once. The key's secret, typed on the signing form, is the demo password.
+SIGNERS = ("giamdoc.snv", "phogiamdoc.snv")
+SIGNING_SECRET = "QuangNgai@2025"  # noqa: S105 - published demo credential
+
+
+def _ensure_signing_keys() -> int:
+    """Development keys so that drafts can be signed and issued in the demo (idempotent)."""
+    home = Organization.objects.filter(code=HOME_AFFAIRS).first()
+    officers = list(Officer.objects.filter(account__username__in=SIGNERS).select_related("account"))
+    if home is None or not officers:
+        return 0
+    if SigningKey.objects.filter(organization=home).exists():
+        return 0
+    ca = devca.build_dev_ca(
+        seal_org_code=home.code,
+        seal_org_name=home.name_vi,
+        officers=[
+            devca.OfficerCert(o.account.username, o.full_name, home.name_vi, "") for o in officers
+        ],
+        password=SIGNING_SECRET,
+    )
+    signing.trusted_root_add(
+        actor=None,
+        certificate=ca.root.certificate.public_bytes(serialization.Encoding.PEM),
+        name="Open eGov VN demo CA",
+    )
+    for officer in officers:
+        signing.signing_key_import_pkcs12(
+            actor=None,
+            data=ca.officers[officer.account.username].pkcs12(SIGNING_SECRET),
+            password=SIGNING_SECRET,
+            officer=officer,
+        )
+    signing.signing_key_import_pkcs12(
+        actor=None, data=ca.seal.pkcs12(SIGNING_SECRET), password=SIGNING_SECRET, organization=home
+    )
+    return len(officers) + 1
+
+
 @transaction.atomic
 def documents_seed_demo() -> dict[str, int]:
     """Registers, keepers and the Home Affairs inbox of the demo province (idempotent)."""
     document_types_ensure()
     organizations = _ensure_registers()
+    signing_keys = _ensure_signing_keys()
     keepers = _ensure_keepers()
     home = Organization.objects.filter(code=HOME_AFFAIRS).first()
     created = 0
@@ -336,4 +381,5 @@ def documents_seed_demo() -> dict[str, int]:
         "organizations_given_registers": organizations,
         "keepers_added": keepers,
         "incoming_documents_created": created,
+        "signing_keys_created": signing_keys,
     }

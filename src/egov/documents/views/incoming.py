@@ -24,10 +24,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from egov.assignments.selectors import assignments_by_source
 from egov.core.errors import EgovError
 from egov.directory import policy
 from egov.directory import selectors as directory
-from egov.directory.models import Officer, Organization
+from egov.directory.models import Officer, Organization, Role
 from egov.documents.forms_incoming import (
     CompleteForm,
     DirectForm,
@@ -480,6 +481,9 @@ def _page(
         "can_reply": any(a.slug == "hoan-thanh" for a in actions)
         and officer is not None
         and policy.can(request.user, "document.draft", directory.officer_organization(officer)),
+        # Heads give work from the document; what was given shows on its page.
+        "can_assign": officer is not None and policy.holds_role(officer, Role.HEAD),
+        "assignments": list(assignments_by_source("document", str(document.pk))),
         "today": timezone.localdate(),
     }
     return render(request, "documents/incoming/document.html", context, status=status)
