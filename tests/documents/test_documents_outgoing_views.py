@@ -326,3 +326,32 @@ def test_anonymous_visitors_are_sent_to_sign_in(docworld: DocWorld, name: str) -
     response = Client().get(reverse(f"documents:{name}"))
     assert response.status_code == 302
     assert "next=" in response["Location"]
+
+
+def test_outgoing_list_reaches_the_oldest_of_a_long_list_and_hides_confidential_drafts(
+    docworld: DocWorld,
+) -> None:
+    common = {
+        "organization": docworld.committee,
+        "direction": "outgoing",
+        "state": "draft",
+        "channel": "drafted",
+        "document_type": docworld.doc_type("cong-van"),
+        "issuer_name": "Ủy ban nhân dân tỉnh",
+        "created_by": docworld.economy_officer.account,
+    }
+    Document.objects.bulk_create(
+        [Document(subject=f"Dự thảo số {n:03d}", **common) for n in range(520)]
+    )
+    Document.objects.create(subject="Dự thảo mật", secrecy="confidential", **common)
+    oldest = Document.objects.get(subject="Dự thảo số 000")
+    client = _client(docworld.culture_officer)  # same organisation, not a participant
+    first = client.get(reverse("documents:outgoing_list")).content.decode()
+    assert "520 documents" in first
+    assert "Dự thảo mật" not in first
+    last_page = -(-520 // 25)  # 25 a page: page 21 is the last, with the oldest draft
+    assert last_page == 21
+    last = client.get(reverse("documents:outgoing_list"), {"page": last_page}).content.decode()
+    assert reverse("documents:outgoing_document", kwargs={"pk": oldest.pk}) in last
+    drafter = _client(docworld.economy_officer).get(reverse("documents:outgoing_list"))
+    assert "521 documents" in drafter.content.decode()

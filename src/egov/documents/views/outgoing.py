@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -50,6 +51,7 @@ from egov.documents.models import (
     State,
 )
 from egov.documents.selectors import outgoing as selectors
+from egov.documents.selectors.visibility import documents_visible_to
 from egov.documents.services import casefiles
 from egov.documents.services import outgoing as services
 from egov.signing.selectors import signing_keys_usable_by
@@ -148,9 +150,20 @@ def outgoing_list_view(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("trang-thai", "")
     if state not in State.values:
         state = ""
-    rows = [
-        d for d in selectors.outgoing_list(organization, state=state)[:500] if _may_see(request, d)
-    ]
+    # Visible (rules_read) or taking part in the preparation, filtered by the database so that
+    # every page of a long list is reachable; a deputy acting for an approver finds the
+    # document under "waiting for my approval" instead.
+    rows = (
+        selectors.outgoing_list(organization, state=state)
+        .filter(
+            Q(pk__in=documents_visible_to(request.user).values("pk"))
+            | Q(created_by=request.user)
+            | Q(signer=officer)
+            | Q(approvals__approver=officer)
+            | Q(approvals__acted_by=officer)
+        )
+        .distinct()
+    )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     states = [(s, State(s).label) for s in sorted(State.values) if s in _OUTGOING_STATE_KEYS]
     return render(
