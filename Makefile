@@ -82,6 +82,7 @@ bench: venv-dev
 	bash scripts/pg-test.sh start $(PG_PORT)
 	EGOV_ENV=test DATABASE_URL=postgres://postgres@127.0.0.1:$(PG_PORT)/egov \
 	  $(PY) -m pytest tests/perf --benchmark-only -p no:xdist -o addopts="--import-mode=importlib" \
+	  -s --benchmark-json=var/bench.json \
 	  --benchmark-columns=min,mean,median,ops,rounds; rc=$$?; bash scripts/pg-test.sh stop $(PG_PORT); exit $$rc
 
 openapi: venv-dev
