@@ -188,3 +188,13 @@ def _casefile_manage(actor: Account, obj: Any) -> bool:
             officer, Role.HEAD, over=obj.organization
         )
     return works_for(officer, policy.target_organization(obj))
+
+
+@policy.rule("document.chain_manage")
+def _chain_manage(actor: Account, obj: Any) -> bool:
+    """Set approval chains (`obj`: the organisation): an IT admin or a head over it."""
+    organization = policy.target_organization(obj)
+    officer = policy.officer_of(actor)
+    return policy.has_role(officer, Role.IT_ADMIN, over=organization) or policy.has_role(
+        officer, Role.HEAD, over=organization
+    )
