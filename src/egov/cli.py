@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 PASSTHROUGH = {
     "assignments": "assignments",
+    "exchange": "exchange",
     "migrate": "migrate",
     "seed-demo": "seed_demo",
     "createsuperuser": "createsuperuser",
@@ -43,6 +44,8 @@ commands:
   procedures import|export|seed-demo …        catalogue of administrative procedures
   dossiers remind-overdue [--date YYYY-MM-DD] daily e-mail of due and overdue dossiers
   assignments remind [--date YYYY-MM-DD]      daily e-mail of assignments due soon and overdue
+  exchange parse FILE.edxml                   print an edXML package as JSON (non-zero if invalid)
+  exchange build DOCUMENT_ID OUT.edxml        write the edXML package of an issued document
   manage …                                    any Django management command
 """
 

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "egov.assignments",
     "egov.documents",
     "egov.meetings",
+    "egov.exchange",
     "egov.api",
     "egov.portal",
 ]

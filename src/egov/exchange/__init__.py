@@ -1,0 +1,1 @@
+"""Inter-agency document exchange (liên thông văn bản): edXML packages between platforms."""
