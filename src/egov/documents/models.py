@@ -239,6 +239,19 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+def signer_position_split(value: str) -> tuple[str, str]:
+    """`Document.signer_position` keeps "<signing authority line>\\n<position>" (e.g.
+    "KT. CHỦ TỊCH\\nPhó Chủ tịch"); without an authority it is the position alone."""
+    if "\n" in value:
+        authority, position = value.split("\n", 1)
+        return authority.strip(), position.strip()
+    return "", value.strip()
+
+
+def signer_position_join(authority: str, position: str) -> str:
+    return f"{authority}\n{position}" if authority else position
+
+
 class Document(models.Model):
     """An official document as one organisation holds it (incoming or outgoing).
 

@@ -336,14 +336,6 @@ def package_serialize(package: Package) -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
-def _split_position(value: str) -> tuple[str, str]:
-    """Documents keep `signer_position` as "<authority line>\\n<position>"."""
-    if "\n" in value:
-        authority, position = value.split("\n", 1)
-        return authority.strip(), position.strip()
-    return "", value.strip()
-
-
 def _organ_of(organization: Any) -> Organ:
     return Organ(
         organ_id=organization.qcvn_code or organization.code,
@@ -383,7 +375,7 @@ def _recipients(document: Any) -> tuple[tuple[Organ, ...], tuple[str, ...]]:
 def edxml_build(document: Any) -> bytes:
     """The edXML package of an ISSUED outgoing document, with its main, appendix and signed
     files; refuses any other document (`exchange.not_issued`, `exchange.no_recipient`)."""
-    from egov.documents.models import Direction, DocumentFile, State
+    from egov.documents.models import Direction, DocumentFile, State, signer_position_split
 
     if document.direction != Direction.OUTGOING or document.state != State.ISSUED:
         raise EdxmlInvalid(
@@ -405,7 +397,7 @@ def edxml_build(document: Any) -> bytes:
             code="exchange.no_recipient",
             field="To",
         )
-    authority, position = _split_position(document.signer_position)
+    authority, position = signer_position_split(document.signer_position)
     files = list(
         DocumentFile.objects.select_related("file")
         .filter(

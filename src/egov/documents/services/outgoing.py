@@ -41,6 +41,8 @@ from egov.documents.models import (
     Secrecy,
     State,
     Urgency,
+    signer_position_join,
+    signer_position_split,
 )
 from egov.documents.rules_outgoing import may_sign
 from egov.documents.search import search_index
@@ -193,18 +195,6 @@ def draft_notation(document: Document) -> str:
     return "-".join(p for p in (issuer, unit) if p)
 
 
-def _split_position(value: str) -> tuple[str, str]:
-    """`signer_position` keeps "<authority line>\\n<position>" (see the report to the lead)."""
-    if "\n" in value:
-        authority, position = value.split("\n", 1)
-        return authority.strip(), position.strip()
-    return "", value.strip()
-
-
-def _join_position(authority: str, position: str) -> str:
-    return f"{authority}\n{position}" if authority else position
-
-
 def _head_title(organization: Organization) -> str:
     heads = [
         o
@@ -236,7 +226,7 @@ def _authority_line(organization: Organization, signing_authority: str) -> str:
 
 def _page(document: Document, recipients: Sequence[Recipient]) -> drafting.DraftPage:
     organization = document.organization
-    authority, position = _split_position(document.signer_position)
+    authority, position = signer_position_split(document.signer_position)
     addressees = [r.name for r in recipients if r.code]
     return drafting.DraftPage(
         issuer_name=organization.name_vi,
@@ -368,7 +358,9 @@ def draft_create(
         reply_to=reply_to,
         signer=signer,
         signer_name=signer.full_name[:50] if signer else "",
-        signer_position=_join_position(authority, signer.position.name_vi if signer else "")[:100],
+        signer_position=signer_position_join(authority, signer.position.name_vi if signer else "")[
+            :100
+        ],
         created_by=actor,
     )
     stored = _store_upload(upload, actor) if upload is not None else None
@@ -596,10 +588,10 @@ def approval_decide(
                 check_transition(fresh, State.APPROVED)
                 fresh.state = State.APPROVED
                 if row.kind == ApprovalStep.Kind.SIGN and fresh.signer_id != row.approver_id:
-                    authority, _position = _split_position(fresh.signer_position)
+                    authority, _position = signer_position_split(fresh.signer_position)
                     fresh.signer = row.approver
                     fresh.signer_name = row.approver.full_name[:50]
-                    fresh.signer_position = _join_position(
+                    fresh.signer_position = signer_position_join(
                         authority, row.approver.position.name_vi
                     )[:100]
             save(fresh, ["state", "signer", "signer_name", "signer_position"])
@@ -683,11 +675,11 @@ def document_sign(
             change_note=gettext("Signed by %(name)s") % {"name": officer.full_name},
             added_by=actor,
         )
-        authority, _position = _split_position(fresh.signer_position)
+        authority, _position = signer_position_split(fresh.signer_position)
         fresh.state = State.SIGNED
         fresh.signer = officer
         fresh.signer_name = officer.full_name[:50]
-        fresh.signer_position = _join_position(authority, officer.position.name_vi)[:100]
+        fresh.signer_position = signer_position_join(authority, officer.position.name_vi)[:100]
         save(fresh, ["state", "signer", "signer_name", "signer_position"])
         note = ""
         if head is not None and head.pk != officer.pk:
