@@ -206,3 +206,25 @@ class SearchEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.object_id}"
+
+
+class RateCounter(models.Model):
+    """Hits of one rate-limit bucket in one fixed window: in the database so that every web
+    process of the province shares the count (egov.core.ratelimit)."""
+
+    bucket = models.CharField(_("bucket"), max_length=200)
+    window_start = models.BigIntegerField(_("window start (Unix seconds)"))
+    hits = models.PositiveIntegerField(_("hits"), default=0)
+
+    class Meta:
+        verbose_name = _("rate counter")
+        verbose_name_plural = _("rate counters")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bucket", "window_start"], name="core_ratecounter_unique_window"
+            ),
+        ]
+        indexes = [models.Index(fields=["window_start"], name="core_ratecounter_window")]
+
+    def __str__(self) -> str:
+        return f"{self.bucket}@{self.window_start}: {self.hits}"

@@ -604,3 +604,41 @@ class ReminderLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.kind} {self.officer_id}"
+
+
+class Rating(models.Model):
+    """The applicant's satisfaction rating of one settled dossier (đánh giá mức độ hài lòng):
+    one per dossier, never edited, counted by the service index (Decision 766, "satisfied with
+    dossier handling"). The questions and their keys live in `egov.dossiers.rating_questions`."""
+
+    dossier = models.OneToOneField(
+        Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="rating"
+    )
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("rated by account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # {question key: answer key}; the question set is versioned by `questions_version`.
+    answers = models.JSONField(_("answers"), default=dict)
+    questions_version = models.CharField(_("question set"), max_length=20)
+    score = models.PositiveSmallIntegerField(_("overall score (1-5)"))
+    satisfied = models.BooleanField(_("satisfied"))
+    comment = models.CharField(_("comment"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("rated at"))
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__gte=1, score__lte=5), name="dossiers_rating_score_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.score}"

@@ -113,6 +113,27 @@ class ServiceLevel(models.TextChoices):
     NONE = "none", _("Not an online public service")
 
 
+class FeeStage(models.TextChoices):
+    """When an online applicant pays the fees: with the submission, or when the result is ready."""
+
+    BEFORE = "before", _("When submitting")
+    AFTER = "after", _("When the result is ready")
+
+
+LIFE_EVENTS: dict[str, Any] = {
+    "business": _("Starting and running a business"),
+    "house": _("Land, housing and construction"),
+    "family": _("Birth, marriage and family"),
+    "vehicle": _("Vehicles and transport"),
+    "work": _("Work, professions and practice certificates"),
+    "residence": _("Residence and identity"),
+    "health": _("Health and pharmacy"),
+    "education": _("Education"),
+    "complaint": _("Complaints and denunciations"),
+    "investment": _("Investment"),
+}
+
+
 class ProcedureVersion(models.Model):
     """Everything the catalogue publishes about a procedure, as of one version."""
 
@@ -157,6 +178,13 @@ class ProcedureVersion(models.Model):
         _("legacy online level (1-4)"), null=True, blank=True
     )
     eform_schema = models.JSONField(_("e-form schema"), default=dict, blank=True)
+    # Keys of LIFE_EVENTS (business, house, family, vehicle …) under which citizens browse.
+    life_events = models.JSONField(_("life events"), default=list, blank=True)
+    # Whether an online dossier may be submitted without signing in (code + phone/ID tracking).
+    anonymous_allowed = models.BooleanField(_("online without an account"), default=False)
+    fee_stage = models.CharField(
+        _("fees paid"), max_length=10, choices=FeeStage.choices, default=FeeStage.BEFORE
+    )
     publishing_decision = models.CharField(_("publishing decision"), max_length=300, blank=True)
     note = models.TextField(_("note"), blank=True)
     content_hash = models.CharField(_("content hash"), max_length=64)

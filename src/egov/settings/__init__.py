@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "egov.documents",
     "egov.meetings",
     "egov.exchange",
+    "egov.payments",
     "egov.api",
     "egov.portal",
 ]
@@ -141,6 +142,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "egov.directory.passwords.CharacterClassValidator"},
 ]
+EGOV_BOT_MIN_SECONDS = env_int(
+    "EGOV_BOT_MIN_SECONDS",
+    0 if EGOV_ENV == "test" else 2,
+    "Seconds a person needs at least to fill a public form (bot guard)",
+)
+EGOV_RATE_LIMITS: dict[
+    str, tuple[int, int]
+] = {}  # scope -> (hits, window seconds); see core.ratelimit
 EGOV_LOCKOUT_THRESHOLD = env_int("EGOV_LOCKOUT_THRESHOLD", 5, "Failed sign-ins before lockout")
 EGOV_LOCKOUT_MINUTES = env_int("EGOV_LOCKOUT_MINUTES", 15, "Minutes an account stays locked")
 EGOV_IDLE_TIMEOUT_MINUTES = env_int("EGOV_IDLE_TIMEOUT_MINUTES", 30, "Officer idle timeout")

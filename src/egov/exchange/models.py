@@ -1,0 +1,1 @@
+"""Tables of the exchange outbox, inbox and peers (filled by the exchange transport task)."""

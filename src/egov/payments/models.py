@@ -1,0 +1,1 @@
+"""Tables of fee payments (filled by the payments task)."""

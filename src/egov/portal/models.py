@@ -1,0 +1,1 @@
+"""The portal composes the domain apps; it keeps no tables of its own."""

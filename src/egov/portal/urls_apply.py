@@ -1,0 +1,5 @@
+"""Public pages of the online services: apply (filled by its own task)."""
+
+from django.urls import URLPattern, path  # noqa: F401
+
+urlpatterns: list[URLPattern] = []
