@@ -6,3 +6,7 @@ class PaymentsConfig(AppConfig):
     name = "egov.payments"
     label = "payments"
     verbose_name = _("Fee payments")
+
+    def ready(self) -> None:
+        # Registers the payment actions with the directory's policy registry.
+        from egov.payments import rules  # noqa: F401
