@@ -15,6 +15,7 @@ from egov.core.errors import Conflict, NotFound, PermissionDenied
 from egov.directory import policy
 from egov.directory.models import Officer
 from egov.documents.models import TRANSITIONS, Delivery, Direction, Document, DocumentEvent, State
+from egov.documents.signals import incoming_progress
 
 __all__ = [
     "DocumentConflict",
@@ -136,6 +137,7 @@ def delivery_follow(incoming: Document, *, at: datetime, assigned: bool = False)
     Call it from every service that changes an incoming document's state (`assigned=True` when
     the change was the head's direction, which the sender sees as "assigned").
     """
+    incoming_progress.send(sender=Document, document=incoming, assigned=assigned, at=at)
     if incoming.direction != Direction.INCOMING or incoming.source_id is None:
         return
     target = _DELIVERY_STATE.get(State(incoming.state))

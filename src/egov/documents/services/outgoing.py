@@ -65,6 +65,7 @@ from egov.documents.services._common import (
 )
 from egov.documents.services.registers import register_for, register_next_number
 from egov.documents.services.text import document_text_extract_enqueue
+from egov.documents.signals import document_issued
 from egov.signing import services as signing
 from egov.signing.pdf import page_count, read_pdf
 from egov.signing.selectors import signing_key_get
@@ -904,6 +905,7 @@ def document_issue(
         )
         document_text_extract_enqueue(fresh.pk)
         deliveries = _deliver(fresh, stored, actor, at)
+        document_issued.send(sender=Document, document=fresh, deliveries=deliveries)
         event(fresh, action="issue", actor=actor, at=at, note=fresh.number_notation)
         search_index(fresh)
         audit(
