@@ -1,5 +1,16 @@
-"""Public pages of the online services: catalogue (filled by its own task)."""
+"""Public pages of the online services: the catalogue of procedures (docs/portal.md)."""
 
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from egov.portal.views import catalogue
+
+urlpatterns: list[URLPattern] = [
+    path("thu-tuc/", catalogue.procedures, name="procedures"),
+    path("thu-tuc/su-kien/<slug:slug>/", catalogue.life_event, name="life_event"),
+    path("thu-tuc/<str:code>/", catalogue.procedure, name="procedure"),
+    path(
+        "thu-tuc/<str:code>/mau/<str:document>/",
+        catalogue.procedure_template,
+        name="procedure_template",
+    ),
+]

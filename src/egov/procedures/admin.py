@@ -25,6 +25,7 @@ from egov.directory import selectors as directory_selectors
 from egov.directory.models import Account, Role
 from egov.procedures import selectors, services
 from egov.procedures.models import (
+    LIFE_EVENTS,
     Fee,
     Field,
     Procedure,
@@ -128,7 +129,13 @@ class ProcedureAdmin(CatalogueAdmin):
         "published_at",
     ]
     list_select_related = ["latest_version__field", "published_version"]
-    list_filter = [PublishedFilter, "code_status", "latest_version__service_level"]
+    list_filter = [
+        PublishedFilter,
+        "code_status",
+        "latest_version__service_level",
+        "latest_version__anonymous_allowed",
+        "latest_version__fee_stage",
+    ]
     search_fields = ["code"]
     search_help_text = _("Code or words of the name, with or without diacritics.")
     readonly_fields = ("code", "code_status", "code_note", "published_version", "published_at")
@@ -280,6 +287,9 @@ class ProcedureVersionAdmin(CatalogueAdmin):
         "subjects",
         "service_level",
         "legacy_level",
+        "life_event_names",
+        "anonymous_allowed",
+        "fee_stage",
         "eform_schema",
         "publishing_decision",
         "note",
@@ -289,6 +299,10 @@ class ProcedureVersionAdmin(CatalogueAdmin):
     )
     fields = readonly_fields
     inlines = [ChannelInline, DocumentInline, FeeInline, StepInline]
+
+    @admin.display(description=_("life events"))
+    def life_event_names(self, obj: ProcedureVersion) -> str:
+        return ", ".join(str(LIFE_EVENTS.get(key, key)) for key in obj.life_events)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return False  # reached from a procedure's page, not listed on its own

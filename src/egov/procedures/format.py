@@ -29,8 +29,10 @@ from egov.procedures.eforms import eform_schema_problems
 from egov.procedures.feerules import MAX_AMOUNT, fee_rule_problems
 from egov.procedures.models import (
     CODE_REGEX,
+    LIFE_EVENTS,
     Channel,
     Fee,
+    FeeStage,
     Level,
     Procedure,
     ServiceLevel,
@@ -121,6 +123,9 @@ class ProcedureSpec:
     publishing_decision: str
     publish: bool
     note: str
+    life_events: list[str] = field(default_factory=list)
+    anonymous_allowed: bool = False
+    fee_stage: str = FeeStage.BEFORE.value
     channels: list[ChannelSpec] = field(default_factory=list)
     documents: list[DocumentSpec] = field(default_factory=list)
     fees: list[FeeSpec] = field(default_factory=list)
@@ -202,6 +207,9 @@ def spec_to_dict(spec: ProcedureSpec) -> dict[str, Any]:
         "legacy_level": spec.legacy_level,
         "eform_schema": spec.eform_schema,
         "publishing_decision": spec.publishing_decision,
+        "life_events": spec.life_events,
+        "anonymous_allowed": spec.anonymous_allowed,
+        "fee_stage": spec.fee_stage,
         "publish": spec.publish,
         "steps": [
             {
@@ -222,13 +230,27 @@ def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+# Keys added after the format's first release, with the value that means "not said": left out
+# of the hash at that value, so the content of a file written before they existed keeps its
+# hash and re-importing it does not create a new version of every procedure.
+_LATER_KEYS_DEFAULT: dict[str, Any] = {
+    "life_events": [],
+    "anonymous_allowed": False,
+    "fee_stage": FeeStage.BEFORE.value,
+}
+
+
 def content_hash(spec: ProcedureSpec) -> str:
     """SHA-256 of the canonical JSON of the normalised content, without the publish switch.
 
     The same content gives the same hash whatever the file it came from (JSON, xlsx, an
     export), so re-running an import or the demo seed does not create a new version.
     """
-    body = {k: v for k, v in spec_to_dict(spec).items() if k != "publish"}
+    body = {
+        k: v
+        for k, v in spec_to_dict(spec).items()
+        if k != "publish" and not (k in _LATER_KEYS_DEFAULT and v == _LATER_KEYS_DEFAULT[k])
+    }
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -296,6 +318,9 @@ def version_to_dict(version: Any, *, published: bool) -> dict[str, Any]:
         "legacy_level": version.legacy_level,
         "eform_schema": version.eform_schema,
         "publishing_decision": version.publishing_decision,
+        "life_events": list(version.life_events),
+        "anonymous_allowed": version.anonymous_allowed,
+        "fee_stage": version.fee_stage,
         "publish": published,
         "steps": [
             {
@@ -537,6 +562,14 @@ def parse_procedure(
         ),
         publish=r.boolean(data, "publish", "publish", default=False),
         note=r.text(data, "note", "note", required=False, max_length=5000),
+        life_events=_parse_life_events(r, data),
+        anonymous_allowed=r.boolean(data, "anonymous_allowed", "anonymous_allowed", default=False),
+        fee_stage=r.choice(
+            {"fee_stage": data.get("fee_stage") or FeeStage.BEFORE.value},
+            "fee_stage",
+            "fee_stage",
+            list(FeeStage.values),
+        ),
     )
     _parse_channels(r, data, spec)
     _parse_documents(r, data, spec, case_codes, files)
@@ -546,11 +579,42 @@ def parse_procedure(
         c.channel == Channel.ONLINE for c in spec.channels
     ):
         r.fail("service_level", gettext("A full online service must have the online channel."))
+    if spec.anonymous_allowed and spec.service_level == ServiceLevel.NONE:
+        r.fail(
+            "anonymous_allowed",
+            gettext("Only an online public service can take dossiers without an account."),
+        )
     _check_process_fits(r, spec)
     if r.problems:
         return None, r.problems
     spec.content_hash = content_hash(spec)
     return spec, []
+
+
+def _parse_life_events(r: _Reader, data: Mapping[str, Any]) -> list[str]:
+    """Keys of LIFE_EVENTS, in the given order, each once; a list or a comma-separated text."""
+    value = data.get("life_events", [])
+    if isinstance(value, str):
+        value = [part for line in value.splitlines() for part in line.split(",")]
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        r.fail("life_events", gettext("Expected a list of texts."))
+        return []
+    out: list[str] = []
+    for index, raw in enumerate(value):
+        key = raw.strip()
+        if not key:
+            continue
+        if key not in LIFE_EVENTS:
+            r.fail(
+                f"life_events[{index}]",
+                gettext("%(value)s is not one of %(choices)s.")
+                % {"value": key, "choices": ", ".join(LIFE_EVENTS)},
+            )
+        elif key not in out:
+            out.append(key)
+    return out
 
 
 def _parse_channels(r: _Reader, data: Mapping[str, Any], spec: ProcedureSpec) -> None:

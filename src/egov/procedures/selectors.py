@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from egov.core.search import DEFAULT_RANK_CAP, search_query
+from egov.core.text import search_tokens
 from egov.directory.models import Organization
 from egov.procedures.format import FORMAT_ID, version_to_dict
 from egov.procedures.models import (
@@ -45,21 +49,81 @@ def _with_version(qs: QuerySet[Procedure]) -> QuerySet[Procedure]:
     )
 
 
+def _ids_in(ids: list[int]) -> RawSQL:
+    """The right side of `pk__in` for up to EGOV_SEARCH_RANK_CAP ids, as ONE query parameter.
+
+    Django prepares every element of a plain list one by one: for a thousand ids that took
+    longer than the query itself. The ids travel as one JSON array that the database unpacks.
+    """
+    payload = json.dumps([int(i) for i in ids])
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT (jsonb_array_elements_text(%s::jsonb))::bigint", [payload])
+    return RawSQL("SELECT value FROM json_each(%s)", [payload])
+
+
+def _name_index(name: str) -> tuple[str, frozenset[str]]:
+    """A name's folded words as " w1 w2 …" and as a set (cached: names repeat across searches).
+
+    With a space before every word, " giay phep" in the text means the words in a row from a
+    word's start, and a last word typed halfway still matches (" xay du").
+    """
+    cached = _name_index_cache.get(name)
+    if cached is None:
+        if len(_name_index_cache) >= _NAME_INDEX_CACHE_MAX:
+            _name_index_cache.clear()
+        tokens = search_tokens(name)
+        cached = _name_index_cache[name] = (" " + " ".join(tokens), frozenset(tokens))
+    return cached
+
+
+_name_index_cache: dict[str, tuple[str, frozenset[str]]] = {}
+_NAME_INDEX_CACHE_MAX = 20_000
+
+# Ranking tiers of a search (docs/portal.md, "How results are ranked"): lower comes first.
+TIER_CODE = 0  # the query is the procedure's code
+TIER_PHRASE = 1  # the name holds the words in a row, in the order typed
+TIER_NAME = 2  # the name holds every word, anywhere
+TIER_MENTION = 3  # some word is only in the field, organisations, result or subjects
+
+
+def search_tier(words: list[str], query: str, code: str, name: str) -> int:
+    """Where a matching procedure ranks: its name matches before mere mentions.
+
+    `words` are the query's folded words; as in the index, the last one also matches as a
+    prefix (people stop typing early).
+    """
+    if query.strip().casefold() == code.casefold():
+        return TIER_CODE
+    if not words:
+        return TIER_MENTION
+    text, present = _name_index(name)
+    if " " + " ".join(words) in text:
+        return TIER_PHRASE
+    if all(word in present for word in words[:-1]) and " " + words[-1] in text:
+        return TIER_NAME
+    return TIER_MENTION
+
+
 def procedure_search(
     query: str = "",
     *,
     field: str | None = None,
     organization: str | None = None,
     service_level: str | None = None,
+    level: str | None = None,
+    life_event: str | None = None,
     limit: int = 20,
     offset: int = 0,
 ) -> ProcedurePage:
     """Published procedures matching `query` (accents optional), best first, then filtered.
 
     `field` is a field code, `organization` an organisation code (competent or executing),
-    `service_level` one of full_online / partial_online / none. Without a query the list is
-    in code order. At most EGOV_SEARCH_RANK_CAP matches are ranked (ARCHITECTURE.md §6).
-    Three queries with a query (index, filter, page), two without.
+    `service_level` one of full_online / partial_online / none, `level` one of central /
+    province / commune, `life_event` a key of LIFE_EVENTS. Without a query the list is in code
+    order. With one, the index's matches (at most EGOV_SEARCH_RANK_CAP, ARCHITECTURE.md §6) are
+    ordered by `search_tier` (the code, then the words in a row in the name, then every word in
+    the name, then mentions elsewhere) and, within a tier, by the index's relevance score.
+    Three queries with a query (index, filter with the names, page), two without.
     """
     limit = max(0, min(limit, MAX_PAGE))
     offset = max(0, offset)
@@ -73,6 +137,12 @@ def procedure_search(
         )
     if service_level:
         qs = qs.filter(published_version__service_level=service_level)
+    if level:
+        qs = qs.filter(published_version__level=level)
+    if life_event:
+        # The JSON list as text holds the key in quotes (both databases write ["a", "b"]);
+        # SQLite has no JSON containment lookup, and keys are plain lower-case words.
+        qs = qs.filter(published_version__life_events__icontains=f'"{life_event}"')
     if not query.strip():
         total = qs.count()
         items = list(_with_version(qs).order_by("code")[offset : offset + limit]) if limit else []
@@ -81,11 +151,19 @@ def procedure_search(
     ranked = search_query(kind=SEARCH_KIND, query=query, limit=cap)
     if not ranked:
         return ProcedurePage(0, [])
-    order = {object_id: index for index, (object_id, _score) in enumerate(ranked)}
-    ids = [int(object_id) for object_id in order]
-    matching = sorted(
-        qs.filter(pk__in=ids).values_list("pk", flat=True), key=lambda pk: order[str(pk)]
+    order = {int(object_id): index for index, (object_id, _score) in enumerate(ranked)}
+    words = search_tokens(query)[:32]
+    rows = (
+        qs.filter(pk__in=_ids_in(list(order)))
+        .order_by()
+        .values_list("pk", "code", "published_version__name")
     )
+    matching = [
+        pk
+        for _tier, _position, pk in sorted(
+            (search_tier(words, query, code, name), order[pk], pk) for pk, code, name in rows
+        )
+    ]
     page_ids = matching[offset : offset + limit]
     if not page_ids:
         return ProcedurePage(len(matching), [])

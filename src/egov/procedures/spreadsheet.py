@@ -48,7 +48,13 @@ PROCEDURE_COLUMNS = [
     "publish",
     "note",
     "eform_schema",
+    "life_events",
+    "anonymous_allowed",
+    "fee_stage",
 ]
+# Columns added after the layout's first release: a workbook without them is still read (the
+# values then take their defaults: no life event, an account needed, fees paid when submitting).
+OPTIONAL_COLUMNS = {"life_events", "anonymous_allowed", "fee_stage"}
 DOCUMENT_COLUMNS = [
     "procedure_code",
     "code",
@@ -131,6 +137,9 @@ def workbook_from_dicts(
             "sequence": _lines(p.get("sequence", [])),
             "cases": _lines(f"{c['code']} | {c['name']}" for c in p.get("cases", [])),
             "publish": bool(p.get("publish")),
+            "life_events": _lines(p.get("life_events", [])),
+            "anonymous_allowed": bool(p.get("anonymous_allowed")),
+            "fee_stage": p.get("fee_stage") or "before",
             "eform_schema": json.dumps(p.get("eform_schema") or {}, ensure_ascii=False)
             if p.get("eform_schema")
             else "",
@@ -199,7 +208,7 @@ def import_document_from_xlsx(stream: BinaryIO) -> ImportDocument:
             continue
         iterator = book[name].iter_rows(values_only=True)
         header = [_text(v) for v in next(iterator, ())]
-        missing = [c for c in columns if c not in header]
+        missing = [c for c in columns if c not in header and c not in OPTIONAL_COLUMNS]
         if missing:
             problems.append(ImportProblem(name, 1, ", ".join(missing), gettext("Missing columns.")))
         found: list[tuple[int, dict[str, Any]]] = []
@@ -264,6 +273,8 @@ def import_document_from_xlsx(stream: BinaryIO) -> ImportDocument:
             first = where.get(f"{head[0]}[0]")
             if first:
                 return first[0], first[1], "days" if head[0] == "steps" else ""
+        if head[0].startswith("life_events["):  # one cell holds the whole list
+            return sheet, number, "life_events"
         return sheet, number, _TOP_COLUMN.get(path, head[0])
 
     return ImportDocument(fields=fields, procedures=procedures, locate=locate)
@@ -326,6 +337,14 @@ def _procedure_from_row(record: Mapping[str, Any]) -> dict[str, Any]:
         "eform_schema": schema,
         "publishing_decision": _text(record.get("publishing_decision")),
         "publish": _blank_to_none(record.get("publish")) or False,
+        "life_events": [
+            part.strip()
+            for line in _split_lines(record.get("life_events"))
+            for part in line.split(",")
+            if part.strip()
+        ],
+        "anonymous_allowed": _blank_to_none(record.get("anonymous_allowed")) or False,
+        "fee_stage": _text(record.get("fee_stage")) or "before",
         "steps": [],
         "note": _text(record.get("note")),
     }
