@@ -264,6 +264,12 @@ class Applicant(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
     address = models.CharField(_("address"), max_length=500, blank=True)
     ward_code = models.CharField(_("commune code"), max_length=10, blank=True)
+    representative = models.CharField(
+        _("legal representative"),
+        max_length=255,
+        blank=True,
+        help_text=_("For a business: the person who represents it at law"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -289,6 +295,65 @@ class Applicant(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+
+class OneTimeCode(models.Model):
+    """A short code sent to a phone or an e-mail address: whoever types it back proves they
+    receive messages there. Only a keyed hash of the code is kept (`code_hash`), it expires,
+    allows a few wrong tries and a few resends (egov.directory.citizen_services).
+
+    `payload` holds what the proof unlocks and must not be trusted before it: the new phone
+    number or e-mail of a contact change.
+    """
+
+    class Purpose(models.TextChoices):
+        SIGNUP = "signup", _("Account activation")
+        PASSWORD_RESET = "password_reset", _("Password reset")
+        CONTACT_CHANGE = "contact_change", _("Change of phone number or e-mail")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        SMS = "sms", _("Text message (SMS)")
+
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="one_time_codes",
+    )
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    destination = models.CharField(_("sent to"), max_length=254)
+    code_hash = models.CharField(_("code hash"), max_length=100)
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    sent_at = models.DateTimeField(_("last sent at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    sends = models.PositiveSmallIntegerField(_("times sent"), default=1)
+    attempts = models.PositiveSmallIntegerField(_("wrong attempts"), default=0)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("one-time code")
+        verbose_name_plural = _("one-time codes")
+        indexes = [models.Index(fields=["account", "purpose"], name="directory_otp_account")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(purpose__in=["signup", "password_reset", "contact_change"]),
+                name="directory_otp_purpose_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=["email", "sms"]), name="directory_otp_channel_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")),
+                name="directory_otp_expires_after_creation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.purpose} {self.channel}"
 
 
 class ApiKey(models.Model):

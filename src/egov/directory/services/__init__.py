@@ -18,6 +18,7 @@ from egov.directory.services.accounts import (
 )
 from egov.directory.services.apikeys import apikey_create, apikey_mark_used, apikey_revoke
 from egov.directory.services.applicants import (
+    applicant_record_online,
     applicant_record_walk_in,
     applicant_register_business,
     applicant_register_citizen,
@@ -39,6 +40,7 @@ from egov.directory.services.organizations import (
 )
 
 __all__ = [
+    "applicant_record_online",
     "applicant_record_walk_in",
     "account_authenticate",
     "account_password_change",

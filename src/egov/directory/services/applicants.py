@@ -245,3 +245,68 @@ def applicant_record_walk_in(
         after=snapshot(applicant, _AUDIT_FIELDS),
     )
     return applicant
+
+
+def applicant_record_online(
+    *,
+    identifier: str,
+    full_name: str,
+    phone: str,
+    email: str = "",
+    address: str = "",
+    ward_code: str = "",
+) -> Applicant:
+    """Record who submits online without an account (procedures that allow it).
+
+    There is no officer to vouch for the person, so an identity that already has an account is
+    refused (its owner must sign in: nobody submits in their name unseen); an identity known
+    only from the counter is reused as at the counter. Recorded by the system (no actor).
+    """
+    problems = _Problems()
+    digits = identifiers.normalize_digits(identifier)
+    tax_code = identifiers.normalize_tax_code(identifier)
+    if len(digits) == 12 and identifiers.national_id_is_valid(digits):
+        kind, lookup = Applicant.Kind.PERSON, {"national_id": digits}
+    elif tax_code:
+        kind, lookup = Applicant.Kind.BUSINESS, {"tax_code": tax_code}
+    else:
+        problems.add(
+            "identifier",
+            "applicant.identifier_invalid",
+            gettext("Enter a 12-digit personal identification number or a tax code."),
+        )
+        problems.raise_if_any()
+    name, mobile, email = _check_contact(
+        problems,
+        name=full_name,
+        phone=phone,
+        email=email,
+        ward_code=ward_code,
+        email_required=False,
+    )
+    problems.raise_if_any()
+    existing = Applicant.objects.filter(kind=kind, **lookup).first()
+    if existing is not None and existing.account_id is not None:
+        raise ValidationFailed(
+            gettext("An account already exists for this ID number or tax code: sign in to submit."),
+            code="applicant.has_account",
+            field="identifier",
+        )
+    if existing is not None:
+        return existing
+    applicant = Applicant.objects.create(
+        kind=kind,
+        full_name=name,
+        phone=mobile,
+        email=email,
+        address=address.strip(),
+        ward_code=ward_code,
+        **lookup,
+    )
+    audit_record(
+        actor=None,
+        action="directory.applicant.record_online",
+        obj=applicant,
+        after=snapshot(applicant, _AUDIT_FIELDS),
+    )
+    return applicant
