@@ -42,10 +42,12 @@ def test_intake_gives_code_appointment_fees_and_a_receipt_message(
         ("Phí thẩm định", 1_000_000, False),
     ]
     assert dossier.fee_due is True
-    message = OutboundMessage.objects.get(template="dossier_received")
+    message = OutboundMessage.objects.get(channel="sms", template="dossier_received")
     assert message.recipient == "0900000001"
     assert "000.00.20.H51-260212-0001" in message.body
-    assert dossier.lookup_code in message.body
+    assert f"/tra-cuu-ho-so/{dossier.code}/" in message.body  # the status page, never a secret
+    mail = OutboundMessage.objects.get(channel="email", template="dossier_received")
+    assert mail.recipient == "dan@test.example"
     entry = AuditEntry.objects.get(action="dossiers.dossier.receive")
     assert entry.object_id == str(dossier.pk)
     assert AuditEntry.objects.order_by("-pk").first() == entry
@@ -148,7 +150,11 @@ def test_accept_steps_across_two_organisations_result_and_return(
         ("approve_result", None, "H51.20"),
         ("return_result", None, None),
     ]
-    assert list(OutboundMessage.objects.order_by("pk").values_list("template", flat=True)) == [
+    assert list(
+        OutboundMessage.objects.filter(channel="sms")
+        .order_by("pk")
+        .values_list("template", flat=True)
+    ) == [
         "dossier_received",
         "dossier_result_ready",
         "dossier_returned",
@@ -198,7 +204,12 @@ def test_supplement_stops_the_clock_and_resubmission_restarts_it(
     ]
     # Looked at long after the due day, a stopped dossier is not overdue.
     assert selectors.dossier_timeliness(dossier, at=vn(2026, 3, 20)) == "on_time"
-    assert OutboundMessage.objects.filter(template="dossier_supplement_requested").count() == 1
+    assert (
+        OutboundMessage.objects.filter(
+            channel="sms", template="dossier_supplement_requested"
+        ).count()
+        == 1
+    )
 
     with pytest.raises(services.TransitionNotAllowed):
         services.dossier_request_supplement(
@@ -279,8 +290,9 @@ def test_refusal_with_reasons_and_legal_basis(world: World, clock: Clock, receiv
     assert dossier.state == State.REFUSED
     assert dossier.reasons == ["Công trình thuộc thẩm quyền cấp xã"]
     assert dossier.closed_at == vn(2026, 2, 12, 9, 0)
-    message = OutboundMessage.objects.get(template="dossier_refused")
+    message = OutboundMessage.objects.get(channel="email", template="dossier_refused")
     assert "Điều 103 Luật Xây dựng 2014" in message.body
+    assert "Công trình thuộc thẩm quyền cấp xã" in message.body
     with pytest.raises(services.TransitionNotAllowed):
         services.dossier_accept(actor=world.counter.account, dossier=dossier)
 
@@ -341,7 +353,7 @@ def test_late_dossier_apology_before_the_due_day_then_late_result(
     dossier.refresh_from_db()
     assert dossier.appointment_at == vn(2026, 3, 5, 17, 0)
     assert dossier.due_at == vn(2026, 2, 26, 17, 0)
-    assert OutboundMessage.objects.filter(template="dossier_apology").count() == 1
+    assert OutboundMessage.objects.filter(channel="sms", template="dossier_apology").count() == 1
 
     # On 27 Feb the open dossier is overdue against the legal due day.
     assert selectors.dossier_timeliness(dossier, at=vn(2026, 2, 27, 9, 0)) == "overdue"

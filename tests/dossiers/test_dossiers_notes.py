@@ -10,6 +10,7 @@ from directory_factories import OfficerFactory, OrganizationFactory
 from django.test import Client
 from dossiers_support import Clock, World, vn
 
+from egov.core.botguard import form_token
 from egov.core.errors import PermissionDenied, ValidationFailed
 from egov.core.models import AuditEntry
 from egov.directory.models import Role, Scope
@@ -126,7 +127,8 @@ def test_an_empty_note_on_the_page_shows_the_error(world: World, dossier: Dossie
 def test_notes_never_reach_the_public_status_page(world: World, dossier: Dossier) -> None:
     dossier_note_add(actor=world.reviewer.account, dossier=dossier, text=SECRET_NOTE)
     response = Client().post(
-        f"/tra-cuu-ho-so/{dossier.code}/", {"code": dossier.code, "secret": "0900000001"}
+        f"/tra-cuu-ho-so/{dossier.code}/",
+        {"code": dossier.code, "secret": "0900000001", "form_started": form_token()},
     )
     assert response.status_code == 200
     body = response.content.decode()

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from dossiers_support import FORM, PROCEDURE_CODE, Clock, World, vn
 from egov_testing import language_client
 
+from egov.core.botguard import form_token
 from egov.core.models import AuditEntry
 from egov.directory.models import Role, Scope
 from egov.dossiers import services
@@ -400,19 +401,29 @@ def test_public_status_needs_the_second_factor(world: World, clock: Clock, recei
     assert ask.status_code == 200
     assert world.applicant.full_name not in ask.content.decode()
     assert "Cấp giấy phép" not in ask.content.decode()
-    wrong = client.post("/tra-cuu-ho-so/", {"code": dossier.code, "secret": "0900000002"})
-    unknown = client.post("/tra-cuu-ho-so/", {"code": "NO-SUCH", "secret": "0900000001"})
+    wrong = client.post(
+        "/tra-cuu-ho-so/", {"code": dossier.code, "secret": "0900000002", **_guard()}
+    )
+    unknown = client.post(
+        "/tra-cuu-ho-so/", {"code": "NO-SUCH", "secret": "0900000001", **_guard()}
+    )
     assert wrong.status_code == unknown.status_code == 404
     assert "found" not in wrong.context
     assert dossier.procedure_version.name not in wrong.content.decode()
     for secret in ["0900000001", "+84 900 000 001", "051185000123"]:
         ok = client.post(
-            f"/tra-cuu-ho-so/{dossier.code}/", {"code": dossier.code, "secret": secret}
+            f"/tra-cuu-ho-so/{dossier.code}/",
+            {"code": dossier.code, "secret": secret, **_guard()},
         )
         assert ok.status_code == 200, secret
         assert ok.context["found"] is True
         assert [str(i["label"]) for i in ok.context["timeline"]] == ["Your dossier was received."]
         assert dossier.procedure_version.name in ok.content.decode()
+
+
+def _guard() -> dict[str, str]:
+    """The public form's bot-guard fields, as the rendered page carries them."""
+    return {"form_started": form_token(), "website": ""}
 
 
 def test_nav_shows_dossiers_to_officers_only(world: World, clock: Clock) -> None:

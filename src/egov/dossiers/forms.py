@@ -8,7 +8,7 @@ the services (egov.dossiers.services), which raise the errors shown next to the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -205,6 +205,23 @@ class DenyForm(VersionForm):
 class ApproveForm(VersionForm):
     result_number = forms.CharField(label=_("Number of the result"), required=False, max_length=100)
     result_file = forms.FileField(label=_("Result document (PDF)"), required=False)
+
+
+class SignResultForm(VersionForm):
+    """The head's key and its secret, to sign the approved result PDF."""
+
+    key = forms.TypedChoiceField(label=_("Signing key"), coerce=int)
+    secret = forms.CharField(
+        label=_("Key password or PIN"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}, render_value=False),
+    )
+
+    def __init__(self, *args: Any, keys: Sequence[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["key"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [(k.pk, f"{k.label} ({k.not_after:%d/%m/%Y})") for k in keys]
 
 
 class ReturnForm(VersionForm):

@@ -189,6 +189,8 @@ class Dossier(models.Model):
         related_name="+",
     )
     result_number = models.CharField(_("result number"), max_length=100, blank=True)
+    # Set when the competent head signed the result PDF (PAdES): the applicant's e-result.
+    result_signed_at = models.DateTimeField(_("result signed at"), null=True, blank=True)
     delivery = models.CharField(
         _("result delivery"), max_length=10, choices=Delivery.choices, blank=True
     )
@@ -642,3 +644,6 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id} {self.score}"
+
+
+from egov.dossiers.models_online import DraftFile, OnlineDraft, UploadChunk, UploadSession  # noqa: E402,F401

@@ -26,7 +26,6 @@ from egov.core.calendar import WorkingCalendar
 from egov.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from egov.core.files import Upload, file_store
 from egov.core.models import OutboundMessage, StoredFile
-from egov.core.notifications import notification_send
 from egov.core.search import search_index
 from egov.core.sequences import sequence_next
 from egov.directory import policy
@@ -152,26 +151,12 @@ def _notify(
     calendar: WorkingCalendar | None = None,
     **extra: Any,
 ) -> OutboundMessage | None:
-    """Tell the applicant by SMS (phone) or e-mail; nothing when they left neither."""
-    tz = (calendar or deadlines.get_calendar()).tz
-    context = {
-        "code": dossier.code,
-        "lookup_code": dossier.lookup_code,
-        "procedure": dossier.procedure_version.name,
-        "applicant": dossier.applicant_name,
-        "appointment": dossier.appointment_at.astimezone(tz),
-        "organization": dossier.receiving_organization.name_vi,
-        **extra,
-    }
-    if dossier.applicant_phone:
-        channel, recipient = OutboundMessage.Channel.SMS, dossier.applicant_phone
-    elif dossier.applicant_email:
-        channel, recipient = OutboundMessage.Channel.EMAIL, dossier.applicant_email
-    else:
-        return None
-    return notification_send(
-        channel=channel, recipient=recipient, template=template, context=context
-    )
+    """Tell the applicant on every channel they left (e-mail; SMS or Zalo), each message with
+    the public status page's link; nothing when they left neither. Delivery is after commit."""
+    from egov.dossiers.rating_services import applicant_notify  # it reads the dossier services
+
+    sent = applicant_notify(dossier=dossier, template=template, **extra)
+    return sent[0] if sent else None
 
 
 def _audit(actor: Any, action: str, dossier: Dossier, before: str, **after: Any) -> None:
@@ -359,6 +344,7 @@ def _authorise_intake(
     organization: Organization,
     applicant: Applicant,
     api_key: ApiKey | None,
+    anonymous_version: ProcedureVersion | None = None,
 ) -> None:
     if channel != Channel.ONLINE:
         policy.require(actor, "dossiers.receive", organization)
@@ -376,6 +362,13 @@ def _authorise_intake(
                 details={"action": "dossiers.submit_online"},
             )
         return
+    if (
+        actor is None
+        and anonymous_version is not None
+        and anonymous_version.anonymous_allowed
+        and applicant.account_id is None
+    ):
+        return  # the procedure takes online dossiers without an account (tracked by code + ID)
     policy.require(actor, "dossiers.submit_online", applicant)
 
 
@@ -396,7 +389,9 @@ def dossier_receive(
     received moment and the appointment.
 
     Counter and post: an officer with the counter role of the receiving organisation. Online:
-    the applicant's own account, or an integrating system's API key (`api_key`, issued with the
+    the applicant's own account, nobody (`actor=None`) for a procedure version that allows
+    submission without an account and an applicant who has none, or an integrating system's
+    API key (`api_key`, issued with the
     scope "dossiers.submit" to an organisation whose subtree holds the receiving one). The same
     `idempotency_key` on the same channel never creates a second dossier: the first one is
     returned (also when two requests race: the database's unique constraint decides). A refused
@@ -414,7 +409,15 @@ def dossier_receive(
             code="dossier.bad_idempotency_key",
             field="idempotency_key",
         )
-    _authorise_intake(actor, channel, receiving_organization, applicant, api_key)
+    anonymous = channel == Channel.ONLINE and actor is None and api_key is None
+    _authorise_intake(
+        actor,
+        channel,
+        receiving_organization,
+        applicant,
+        api_key,
+        procedure_published_cached(procedure_code) if anonymous else None,
+    )
     found = _existing(channel, key)
     if found is not None:
         return _replay(found, actor, api_key)
@@ -691,7 +694,14 @@ def dossier_request_supplement(
     _save(dossier, ["state", "resume_state", "supplement_requested"])
     _event(dossier, action="request_supplement", at=at, before=before, officer=officer, note=note)
     slip_render_on_commit(dossier.pk, "02")
-    _notify(dossier, "dossier_supplement_requested", items=listed)
+    from egov.dossiers.online_services import supplement_link  # it builds on these services
+
+    _notify(
+        dossier,
+        "dossier_supplement_requested",
+        items=listed,
+        supplement_url=supplement_link(dossier),
+    )
     _audit(actor, "dossiers.dossier.request_supplement", dossier, before, items=listed)
     return dossier
 
@@ -720,15 +730,19 @@ def _replan(dossier: Dossier, stop: ClockStop, at: datetime) -> None:
 
 def dossier_resubmit(
     *,
-    actor: Account,
+    actor: Account | None,
     dossier: Dossier,
     files: Sequence[IncomingFile] = (),
     note: str = "",
     expected_version: int | None = None,
+    applicant_link: bool = False,
 ) -> Dossier:
     """The applicant brings what was missing: the clock restarts (or resumes, by setting) and
     the appointment is recomputed; the dossier goes back where it was. Files stored for a
-    resubmission that then fails are removed from storage again."""
+    resubmission that then fails are removed from storage again.
+
+    `applicant_link`: the caller verified the signed link of the supplement request; it stands
+    for the applicant only when the applicant has no account (an account holder signs in)."""
     stored: list[str] = []
     try:
         return _resubmit(
@@ -738,6 +752,7 @@ def dossier_resubmit(
             note=note,
             expected_version=expected_version,
             stored=stored,
+            applicant_link=applicant_link,
         )
     except BaseException:
         _discard(stored)
@@ -747,16 +762,19 @@ def dossier_resubmit(
 @transaction.atomic
 def _resubmit(
     *,
-    actor: Account,
+    actor: Account | None,
     dossier: Dossier,
     files: Sequence[IncomingFile],
     note: str,
     expected_version: int | None,
     stored: list[str],
+    applicant_link: bool = False,
 ) -> Dossier:
     dossier = _locked(dossier, expected_version)
+    by_link = applicant_link and dossier.applicant.account_id is None
     if not (
-        policy.can(actor, "dossiers.counter", dossier)
+        by_link
+        or policy.can(actor, "dossiers.counter", dossier)
         or policy.can(actor, "dossiers.submit_online", dossier.applicant)
     ):
         policy.require(actor, "dossiers.counter", dossier)

@@ -11,7 +11,6 @@ its code does not leak.
 from __future__ import annotations
 
 import base64
-import hmac
 import io
 import re
 from collections.abc import Callable
@@ -45,15 +44,26 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from egov.core.botguard import bot_check
 from egov.core.errors import Conflict, EgovError, PermissionDenied, ValidationFailed
 from egov.core.files import file_open
+from egov.core.ratelimit import RateLimited, rate_limit_check, rate_limit_hit, request_key
 from egov.core.text import fold
 from egov.directory import policy
 from egov.directory import selectors as directory
 from egov.directory import services as directory_services
-from egov.directory.identifiers import normalize_mobile, normalize_tax_code
+from egov.directory.identifiers import normalize_tax_code
 from egov.directory.models import Applicant, Officer, Organization, Role
-from egov.dossiers import conf, deadlines, notes, services, slip_services
+from egov.dossiers import (
+    citizen_selectors,
+    conf,
+    deadlines,
+    notes,
+    online_services,
+    result_services,
+    services,
+    slip_services,
+)
 from egov.dossiers.forms import (
     FILE_PREFIX,
     ApologyForm,
@@ -69,6 +79,7 @@ from egov.dossiers.forms import (
     ReceiveForm,
     RefuseForm,
     ReturnForm,
+    SignResultForm,
     StatusForm,
     SupplementForm,
     VersionForm,
@@ -94,12 +105,14 @@ from egov.dossiers.slips import SOURCE_ACTIONS
 from egov.procedures.eforms import eform_validate
 from egov.procedures.models import Channel
 from egov.procedures.selectors import procedure_published, procedure_search
+from egov.signing.selectors import signing_keys_usable_by
 
 PAGE_SIZE = 25
 SEARCH_LIMIT = 50
 _DIGITS = re.compile(r"\D")
 
-# What each entry of the hand-over log means, for officers and (plainer) for the public.
+# What each entry of the hand-over log means, for officers (the public reading is
+# egov.dossiers.citizen_selectors.EVENT_WORDS).
 EVENT_LABELS: dict[str, Any] = {
     "receive": _("Dossier received"),
     "accept": _("Accepted as complete"),
@@ -115,37 +128,8 @@ EVENT_LABELS: dict[str, Any] = {
     "cancel": _("Cancelled"),
     "apologize": _("Apology and new appointment"),
     "record_cash_payment": _("Fees paid in cash"),
-}
-PUBLIC_EVENT_LABELS: dict[str, Any] = {
-    "receive": _("Your dossier was received."),
-    "accept": _("Your dossier is complete and is being handled."),
-    "request_supplement": _("You were asked to bring more papers."),
-    "resubmit": _("The papers you brought were received."),
-    "refuse": _("Your dossier could not be accepted."),
-    "start_step": _("An officer is working on your dossier."),
-    "complete_step": _("One step of the handling was finished."),
-    "approve_result": _("The result is ready."),
-    "deny_result": _("A decision was taken: your request was not granted."),
-    "return_result": _("The result was handed to you."),
-    "withdraw": _("The dossier was withdrawn at your request."),
-    "cancel": _("The handling of the dossier was stopped."),
-    "apologize": _("The office apologised for a delay and gave a new appointment."),
-    "record_cash_payment": _("Your fee payment was recorded."),
-}
-PUBLIC_NEXT: dict[str, Any] = {
-    State.SUBMITTED: _("The counter is checking that the dossier is complete. Nothing to do yet."),
-    State.SUPPLEMENT_REQUESTED: _(
-        "Bring the missing papers listed in the supplement request to the counter. The time "
-        "limit starts again when they are received."
-    ),
-    State.REFUSED: _("The refusal slip gives the reasons. You may submit a new dossier."),
-    State.ACCEPTED: _("Nothing to do: come back on the appointment day."),
-    State.IN_PROCESS: _("Nothing to do: come back on the appointment day."),
-    State.APPROVED: _("Your result is ready: collect it as agreed (counter, post or online)."),
-    State.DENIED: _("Collect the written answer with the reasons at the counter."),
-    State.RETURNED: _("The dossier is closed."),
-    State.WITHDRAWN: _("The dossier is closed."),
-    State.CANCELLED: _("The dossier is closed."),
+    "sign_result": _("Result signed digitally"),
+    "record_online_payment": _("Fees paid online"),
 }
 TIMELINESS_LABELS: dict[str, Any] = {
     deadlines.EARLY: _("Early"),
@@ -639,6 +623,16 @@ def _run_deny(request: HttpRequest, dossier: Dossier, form: Any, step: Any) -> A
     )
 
 
+def _run_sign_result(request: HttpRequest, dossier: Dossier, form: Any, step: Any) -> Any:
+    return result_services.dossier_sign_result(
+        actor=request.user,
+        dossier=dossier,
+        key_id=form.cleaned_data["key"],
+        secret=form.cleaned_data["secret"],
+        expected_version=form.cleaned_data["version"],
+    )
+
+
 def _run_return(request: HttpRequest, dossier: Dossier, form: Any, step: Any) -> Any:
     return services.dossier_return_result(
         actor=request.user,  # type: ignore[arg-type]
@@ -699,6 +693,7 @@ ACTIONS: dict[str, Action] = {
         Action("hoan-thanh-buoc", _("Finish the step and hand over"), NoteForm, _run_complete),
         Action("phe-duyet", _("Approve the result"), ApproveForm, _run_approve),
         Action("tu-choi-giai-quyet", _("Deny, with reasons"), DenyForm, _run_deny, danger=True),
+        Action("ky-ket-qua", _("Sign the result"), SignResultForm, _run_sign_result),
         Action("tra-ket-qua", _("Return the result"), ReturnForm, _run_return),
         Action("thu-phi", _("Record cash payment"), PaymentForm, _run_payment),
         Action("xin-loi", _("Apologise and give a new appointment"), ApologyForm, _run_apologize),
@@ -755,6 +750,14 @@ def available_actions(
         out.append("bat-dau-buoc" if step.started_at is None else "hoan-thanh-buoc")
     if decide:
         out += ["phe-duyet", "tu-choi-giai-quyet"]
+    if (
+        state == State.APPROVED
+        and dossier.result_file_id is not None
+        and dossier.result_signed_at is None
+        and policy.can(user, "dossiers.decide", dossier)
+        and signing_keys_usable_by(user, "signing.sign_as_person")
+    ):
+        out.append("ky-ket-qua")
     if state in (State.ACCEPTED, State.IN_PROCESS) and policy.can(
         user, "dossiers.apologize", dossier
     ):
@@ -766,8 +769,12 @@ def available_actions(
     return out
 
 
-def _make_form(action: Action, dossier: Dossier, data: Any = None, files: Any = None) -> Any:
+def _make_form(
+    action: Action, dossier: Dossier, data: Any = None, files: Any = None, user: Any = None
+) -> Any:
     kwargs: dict[str, Any] = {"initial": {"version": dossier.version}, "prefix": action.slug}
+    if action.form is SignResultForm:
+        kwargs["keys"] = signing_keys_usable_by(user, "signing.sign_as_person") if user else []
     if action.form is SupplementForm:
         kwargs["documents"] = list(dossier.procedure_version.documents.order_by("order"))
     if data is not None:
@@ -788,7 +795,7 @@ def _dossier_context(
     stopped_at = stop.stopped_at if stop else None
     fees = list(dossier.fees.order_by("order"))
     slugs = available_actions(request, dossier, steps, any(not f.paid for f in fees))
-    forms_by_slug = {slug: _make_form(ACTIONS[slug], dossier) for slug in slugs}
+    forms_by_slug = {slug: _make_form(ACTIONS[slug], dossier, user=request.user) for slug in slugs}
     if bound is not None:
         forms_by_slug[bound[0]] = bound[1]
     overall = _timeliness(dossier.due_at, dossier.decided_at or dossier.closed_at, stopped_at)
@@ -864,7 +871,7 @@ def action_view(request: HttpRequest, code: str, action: str) -> HttpResponse:
     spec = ACTIONS.get(action)
     if spec is None:
         raise Http404
-    form = _make_form(spec, dossier, request.POST, request.FILES)
+    form = _make_form(spec, dossier, request.POST, request.FILES, user=request.user)
     status = 422
     if form.is_valid():
         step = _current(dossier_steps(dossier))
@@ -1111,32 +1118,29 @@ def log_export_view(request: HttpRequest) -> HttpResponse:
 # --- the public status page ----------------------------------------------------------------------
 
 
-def _same(given: str, expected: str) -> bool:
-    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
-
-
-def _second_factor_matches(dossier: Dossier | None, secret: str) -> bool:
-    """The phone number (any usual writing) or the national ID of the applicant at intake.
-    Both comparisons always run, in constant time, also for an unknown code."""
-    digits = _DIGITS.sub("", secret)
-    phone = normalize_mobile(secret) or digits
-    expected_phone = dossier.applicant_phone if dossier else ""
-    expected_id = dossier.applicant_national_id if dossier else ""
-    phone_ok = _same(phone, expected_phone or "\x00")
-    id_ok = _same(digits, expected_id or "\x00")
-    return dossier is not None and bool(digits) and (phone_ok or id_ok)
-
-
 def _public_context(dossier: Dossier) -> dict[str, Any]:
-    events = dossier.events.order_by("at", "pk").values_list("at", "action")
+    """The applicant's reading of the dossier (egov.dossiers.citizen_selectors), with the
+    short-lived links (e-result, rating) that the second factor just earned."""
+    links = citizen_selectors.track_links(dossier)
+    supplement = (
+        online_services.supplement_link(dossier)
+        if dossier.state == State.SUPPLEMENT_REQUESTED
+        else ""
+    )
+    citizen = citizen_selectors.citizen_dossier(
+        dossier,
+        result_url=links["result"],
+        rate_url=links["rate"],
+        supplement_url=supplement,
+        proof=links["proof"],
+    )
     return {
         "dossier": dossier,
-        "state_label": State(dossier.state).label,
-        "next": PUBLIC_NEXT.get(dossier.state, ""),
-        "timeline": [
-            {"at": at, "label": PUBLIC_EVENT_LABELS.get(action, action)} for at, action in events
-        ],
-        "open": dossier.state in OPEN_STATES,
+        "citizen": citizen,
+        "state_label": citizen.state_words,
+        "next": citizen.actions[0].text,
+        "timeline": [{"at": e.at, "label": e.label} for e in citizen.timeline],
+        "open": citizen.open,
     }
 
 
@@ -1151,14 +1155,26 @@ def status_view(request: HttpRequest, code: str = "") -> HttpResponse:
     context: dict[str, Any] = {"form": form, "code": code}
     status = 200
     if request.method == "POST" and form.is_valid():
-        dossier = dossier_by_code(form.cleaned_data["code"].strip()[:64])
-        if _second_factor_matches(dossier, form.cleaned_data["secret"]):
-            assert dossier is not None
-            context.update(_public_context(dossier))
-            context["found"] = True
-        else:
-            context["not_found"] = True
-            status = 404
+        # Only misses are counted ("status_miss"); a client over the limit is refused on hits
+        # too, so the limit cannot be probed. Unknown code and wrong second factor: one path.
+        key = request_key(request)
+        try:
+            bot_check(request.POST)
+            dossier = citizen_selectors.dossier_for_applicant(
+                code=form.cleaned_data["code"], secret=form.cleaned_data["secret"]
+            )
+            if dossier is None:
+                rate_limit_hit(scope="status_miss", key=key)
+                context["not_found"] = True
+                status = 404
+            else:
+                rate_limit_check(scope="status_miss", key=key)
+                context.update(_public_context(dossier))
+                context["found"] = True
+        except RateLimited as exc:
+            context["limited"], status = str(exc.message), exc.status
+        except ValidationFailed as exc:  # the bot guard
+            context["refused"], status = str(exc.message), exc.status
     elif request.method == "POST":
         status = 422
     return render(request, "dossiers/status.html", context, status=status)

@@ -34,6 +34,7 @@ NOTES = {
     "withdraw": "Người nộp rút hồ sơ",
     "cancel": "Dừng giải quyết",
     "apologize": "Xin lỗi và hẹn lại ngày trả kết quả",
+    "sign_result": "Ký số kết quả giải quyết",
 }
 
 

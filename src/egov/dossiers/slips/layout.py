@@ -43,6 +43,7 @@ from vietnam_provinces import Province
 
 from egov.core.calendar import get_calendar
 from egov.core.fonts import FontFamily, register_vietnamese_family
+from egov.core.text import format_vnd
 from egov.directory.models import Organization
 from egov.dossiers.slips.formsets import FormInfo
 
@@ -146,8 +147,8 @@ def vn_short(moment: datetime | date | None, *, with_time: bool = False) -> str:
 
 
 def money(amount: int) -> str:
-    """ "1.000.000 đồng"."""
-    return f"{amount:,}".replace(",", ".") + " đồng"
+    """ "1.000.000 đồng" (the slips are always in Vietnamese)."""
+    return format_vnd(amount, "vi")
 
 
 def count(number: int) -> str:
