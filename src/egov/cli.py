@@ -24,6 +24,7 @@ PASSTHROUGH = {
     "signing": "signing",
     "procedures": "procedures",
     "dossiers": "dossiers",
+    "payments": "payments",
     "worker": "egov_worker",
     "shell": "shell",
     "collectstatic": "collectstatic",
@@ -43,9 +44,15 @@ commands:
   signing dev-ca|sign|verify|tsa …            digital signatures (PAdES) on PDF files
   procedures import|export|seed-demo …        catalogue of administrative procedures
   dossiers remind-overdue [--date YYYY-MM-DD] daily e-mail of due and overdue dossiers
+  dossiers purge-uploads [--hours N]          forget abandoned online uploads (daily)
   assignments remind [--date YYYY-MM-DD]      daily e-mail of assignments due soon and overdue
   exchange parse FILE.edxml                   print an edXML package as JSON (non-zero if invalid)
   exchange build DOCUMENT_ID OUT.edxml        write the edXML package of an issued document
+  exchange deliver [--loop]                   send the due outbox messages (retries, back-off)
+  exchange status [--json]                    the outbox and inbox with their states
+  exchange key                                create or show this installation's signing key
+  exchange peer NAME --endpoint URL --codes … register a peer installation or a hub
+  payments reconcile --day YYYY-MM-DD         the day's payments against the gateway (csv/xlsx)
   manage …                                    any Django management command
 """
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("egov.documents.urls")),
     path("", include("egov.assignments.urls")),
     path("", include("egov.meetings.urls")),
+    path("", include("egov.exchange.urls")),
     path("", include("egov.payments.urls")),
     path("", include("egov.portal.urls")),
 ]

@@ -88,6 +88,7 @@ def test_bot_check_accepts_a_person_and_refuses_a_fast_or_forged_or_honeypot_pos
 
 def test_botguard_include_renders_a_verifiable_token_and_an_empty_hidden_honeypot():
     html = Template('{% include "egov/includes/botguard.html" %}').render(Context({}))
-    assert 'name="website"' in html and 'tabindex="-1"' in html
+    assert 'name="website"' in html
+    assert 'tabindex="-1"' in html
     token = html.split('name="form_started" value="', 1)[1].split('"', 1)[0]
     botguard.bot_check(_form(token))

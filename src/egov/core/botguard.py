@@ -27,7 +27,7 @@ MAX_AGE_SECONDS = 86400
 def form_token(now: float | None = None) -> str:
     """A signed moment of rendering, put in the form as a hidden field."""
     moment = time.time() if now is None else now
-    return signing.dumps(round(moment, 3), salt=_SALT)
+    return signing.dumps(moment, salt=_SALT)
 
 
 def _refuse() -> ValidationFailed:

@@ -68,3 +68,14 @@ def search_text(text: str) -> str:
     words (PostgreSQL would otherwise read "12/2024/nd-cp" as one file-path token).
     """
     return " ".join(search_tokens(text))
+
+
+def format_vnd(amount: int, language: str | None = None) -> str:
+    """An amount of đồng as people read it: "150.000 đồng" in Vietnamese (dots group the
+    thousands), "150,000 VND" in English. One rule for screens, slips and receipts."""
+    from django.utils.translation import get_language
+
+    grouped = f"{int(amount):,}"
+    if (language or get_language() or "vi").startswith("vi"):
+        return grouped.replace(",", ".") + " đồng"
+    return f"{grouped} VND"

@@ -147,9 +147,25 @@ EGOV_BOT_MIN_SECONDS = env_int(
     0 if EGOV_ENV == "test" else 2,
     "Seconds a person needs at least to fill a public form (bot guard)",
 )
-EGOV_RATE_LIMITS: dict[
-    str, tuple[int, int]
-] = {}  # scope -> (hits, window seconds); see core.ratelimit
+EGOV_OTP_TTL_MINUTES = env_int("EGOV_OTP_TTL_MINUTES", 10, "Minutes a one-time code stays valid")
+EGOV_OTP_MAX_ATTEMPTS = env_int("EGOV_OTP_MAX_ATTEMPTS", 5, "Wrong tries before a code is void")
+EGOV_OTP_MAX_SENDS = env_int("EGOV_OTP_MAX_SENDS", 3, "Times one code may be sent (with resends)")
+EGOV_OTP_RESEND_SECONDS = env_int(
+    "EGOV_OTP_RESEND_SECONDS", 60, "Seconds to wait before a code may be sent again"
+)
+EGOV_RATE_LIMITS: dict[str, tuple[int, int]] = {
+    scope.strip(): (int(hits), int(window))
+    for scope, _sep, limit in (
+        item.partition("=")
+        for item in env_list(
+            "EGOV_RATE_LIMITS",
+            [],
+            "Rate limits overriding the defaults, e.g. submit=30/3600,status_miss=20/600 "
+            "(scope=hits/seconds; scopes in egov.core.ratelimit)",
+        )
+    )
+    for hits, _slash, window in [limit.partition("/")]
+}
 EGOV_LOCKOUT_THRESHOLD = env_int("EGOV_LOCKOUT_THRESHOLD", 5, "Failed sign-ins before lockout")
 EGOV_LOCKOUT_MINUTES = env_int("EGOV_LOCKOUT_MINUTES", 15, "Minutes an account stays locked")
 EGOV_IDLE_TIMEOUT_MINUTES = env_int("EGOV_IDLE_TIMEOUT_MINUTES", 30, "Officer idle timeout")
@@ -312,6 +328,67 @@ EGOV_PUBLIC_URL = env_str(
     "EGOV_PUBLIC_URL",
     "http://127.0.0.1:8000",
     "Public address of the platform, printed in QR codes (signed documents, receipts)",
+)
+
+# --- inter-agency document exchange (egov.exchange; docs/exchange.md) -------------------------
+EGOV_EXCHANGE_MAX_PACKAGE_BYTES = env_int(
+    "EGOV_EXCHANGE_MAX_PACKAGE_BYTES", 100 * 1024 * 1024, "Largest edXML package accepted"
+)
+EGOV_EXCHANGE_MAX_ATTACHMENT_BYTES = env_int(
+    "EGOV_EXCHANGE_MAX_ATTACHMENT_BYTES", 50 * 1024 * 1024, "Largest attachment in a package"
+)
+EGOV_EXCHANGE_MAX_ATTEMPTS = env_int(
+    "EGOV_EXCHANGE_MAX_ATTEMPTS", 10, "Delivery attempts before an outbox message is dead"
+)
+EGOV_EXCHANGE_RETRY_BASE_SECONDS = env_int(
+    "EGOV_EXCHANGE_RETRY_BASE_SECONDS", 30, "First retry delay (doubles per attempt, jittered)"
+)
+EGOV_EXCHANGE_RETRY_MAX_SECONDS = env_int(
+    "EGOV_EXCHANGE_RETRY_MAX_SECONDS", 3600, "Longest delay between two delivery attempts"
+)
+EGOV_EXCHANGE_CLOCK_SKEW_SECONDS = env_int(
+    "EGOV_EXCHANGE_CLOCK_SKEW_SECONDS", 300, "Accepted clock difference of a signed request"
+)
+EGOV_EXCHANGE_TIMEOUT_SECONDS = env_int(
+    "EGOV_EXCHANGE_TIMEOUT_SECONDS", 30, "HTTP timeout of one delivery to a peer"
+)
+EGOV_EXCHANGE_CLAIM_SECONDS = env_int(
+    "EGOV_EXCHANGE_CLAIM_SECONDS", 300, "Seconds a sender holds a claimed outbox message"
+)
+
+# --- fee payments (egov.payments; docs/payments.md) ------------------------------------------
+EGOV_PAYMENT_GATEWAY = env_str("EGOV_PAYMENT_GATEWAY", "vnpay", "Payment adapter of new payments")
+EGOV_PAYMENT_VNPAY_TMN_CODE = env_str(
+    "EGOV_PAYMENT_VNPAY_TMN_CODE",
+    "",
+    "Merchant terminal code (vnp_TmnCode); required in production",
+)
+EGOV_PAYMENT_VNPAY_HASH_SECRET = env_str(
+    "EGOV_PAYMENT_VNPAY_HASH_SECRET",
+    "",
+    "HMAC-SHA512 secret from the gateway; required in production (never commit it)",
+)
+EGOV_PAYMENT_VNPAY_PAY_URL = env_str(
+    "EGOV_PAYMENT_VNPAY_PAY_URL", "", "Gateway payment page (empty: the local sandbox)"
+)
+EGOV_PAYMENT_VNPAY_API_URL = env_str(
+    "EGOV_PAYMENT_VNPAY_API_URL", "", "Gateway query API (empty: the local sandbox's)"
+)
+EGOV_PAYMENT_EXPIRE_MINUTES = env_int(
+    "EGOV_PAYMENT_EXPIRE_MINUTES", 15, "Minutes a payment order stays payable"
+)
+EGOV_PAYMENT_SANDBOX = env_bool(
+    "EGOV_PAYMENT_SANDBOX",
+    EGOV_ENV in {"dev", "test"},
+    "Mount the local sandbox payment gateway at /sandbox-thanh-toan/ (never in production)",
+)
+EGOV_PAYMENT_SANDBOX_IPN_URL = env_str(
+    "EGOV_PAYMENT_SANDBOX_IPN_URL",
+    "",
+    "Where the sandbox sends its payment notification (empty: EGOV_PUBLIC_URL/thanh-toan/ipn/)",
+)
+EGOV_PAYMENT_ACCESS_MAX_AGE = env_int(
+    "EGOV_PAYMENT_ACCESS_MAX_AGE", 1800, "Seconds the status page's payment link stays valid"
 )
 
 # --- one-stop dossiers (rules marked "to check" in STANDARDS-VN.md are settings) ---------------

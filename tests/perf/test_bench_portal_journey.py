@@ -1,0 +1,232 @@
+"""Benchmark of the whole online submission journey (issue #5) under locust: 200 simulated
+citizens, each looping over procedure page → start → resumable upload of a 200 KB paper →
+e-form → review → submit → dossier code, against gunicorn (2 workers × 4 threads, persistent
+connections) on the PostgreSQL test database. The ceiling is the same locust setup hitting
+/healthz in the same run. Afterwards the dossiers are counted: every journey locust saw
+succeed must have made exactly one dossier (none lost, none doubled).
+
+Run: `make bench`, or
+  bash scripts/pg-test.sh start 54343 && EGOV_ENV=test \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:54343/egov .venv/bin/pytest \\
+    tests/perf/test_bench_portal_journey.py --benchmark-only -p no:xdist \\
+    -o addopts="--import-mode=importlib" -s
+Sizes: EGOV_BENCH_CITIZENS (200), EGOV_BENCH_JOURNEY_SECONDS (60).
+"""
+
+from __future__ import annotations
+
+import csv
+import http.client
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from django.db import connection
+from pytest_benchmark.fixture import BenchmarkFixture
+
+from egov.dossiers.models import Dossier
+from egov.procedures.models import Field
+from egov.procedures.services import procedure_create
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load(name: str, path: Path) -> ModuleType:
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+_factories = _load("directory_factories", ROOT / "tests/directory/factories.py")
+LOCUSTFILE = Path(__file__).with_name("locust_online_journey.py")
+CITIZENS = int(os.environ.get("EGOV_BENCH_CITIZENS", "200"))
+SECONDS = int(os.environ.get("EGOV_BENCH_JOURNEY_SECONDS", "60"))
+CODE = "BENCH-ONLINE-01"
+PROCEDURE: dict[str, Any] = {
+    "code": CODE,
+    "code_status": "unverified",
+    "name": "Đăng ký thử nghiệm hồ sơ trực tuyến",
+    "field": "XD",
+    "level": "province",
+    "effective_from": "2025-07-01",
+    "competent_organization": {"code": "H51.04", "name": "Sở Xây dựng"},
+    "executing_organization": {"code": "H51.04", "name": "Sở Xây dựng"},
+    "channels": [{"channel": "online", "time": 5, "unit": "working_days"}],
+    "documents": [{"code": "TP1", "name": "Đơn đề nghị", "originals": 1}],
+    "result": "Văn bản trả lời",
+    "service_level": "full_online",
+    "anonymous_allowed": True,
+    "eform_schema": {
+        "type": "object",
+        "properties": {
+            "ho_ten": {"type": "string", "title": "Họ và tên", "maxLength": 150},
+            "so_dinh_danh": {"type": "string", "format": "national-id", "title": "Số định danh"},
+        },
+        "required": ["ho_ten", "so_dinh_danh"],
+    },
+    "steps": [{"name": "Tiếp nhận", "role": "counter", "days": 1}],
+    "publish": True,
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[int]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "EGOV_ENV": "test",
+        "DATABASE_URL": _database_url(),
+        "DB_CONN_MAX_AGE": "600",
+        "EGOV_VAR_DIR": str(tmp_path),
+        "PYTHONPATH": str(ROOT / "src"),
+        # One client address for 200 citizens: lift the per-address limits for the run.
+        "EGOV_RATE_LIMITS": "submit=10000000/3600,upload=10000000/3600,status_miss=10000000/600",
+    }
+    log = (tmp_path / "gunicorn.log").open("wb")
+    process = subprocess.Popen(  # noqa: S603 - our own executable, fixed arguments
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "egov.wsgi",
+            f"--bind=127.0.0.1:{port}",
+            "--workers=2",
+            "--threads=4",
+            "--worker-class=gthread",
+            "--log-level=warning",
+            "--timeout=120",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                probe.request("GET", "/healthz")
+                if probe.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((tmp_path / "gunicorn.log").read_text(errors="replace"))
+            time.sleep(0.2)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def _locust(port: int, prefix: Path, *, users: int, seconds: int, ceiling: bool) -> dict[str, Any]:
+    env = {**os.environ, "EGOV_BENCH_PROCEDURE": CODE, "EGOV_BENCH_CEILING": "1" if ceiling else ""}
+    subprocess.run(  # noqa: S603 - our own executable, fixed arguments
+        [
+            str(Path(sys.executable).with_name("locust")),
+            "-f",
+            str(LOCUSTFILE),
+            "--headless",
+            "--users",
+            str(users),
+            "--spawn-rate",
+            str(max(1, users // 5)),
+            "--run-time",
+            f"{seconds}s",
+            "--host",
+            f"http://127.0.0.1:{port}",
+            "--csv",
+            str(prefix),
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+        ],
+        env=env,
+        check=False,  # locust exits 1 when any request failed: the figures say so
+        capture_output=True,
+        timeout=seconds + 120,
+    )
+    with open(f"{prefix}_stats.csv", newline="") as handle:
+        return {row["Name"]: row for row in csv.DictReader(handle)}
+
+
+def _figures(row: dict[str, str]) -> dict[str, Any]:
+    return {
+        "requests": int(row["Request Count"]),
+        "failures": int(row["Failure Count"]),
+        "per_second": round(float(row["Requests/s"]), 1),
+        "p50_ms": float(row["50%"]),
+        "p99_ms": float(row["99%"]),
+    }
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_bench_online_journey_under_locust(
+    benchmark: BenchmarkFixture, server: int, tmp_path: Path
+) -> None:
+    factory = _factories.OrganizationFactory
+    root = factory(code="H51", committee=True, name_vi="UBND tỉnh")
+    factory(code="H51.04", parent=root, name_vi="Sở Xây dựng")
+    Field.objects.create(code="XD", name="Hoạt động xây dựng")
+    procedure_create(actor=None, data=PROCEDURE, as_system=True)
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        outcome["ceiling"] = _locust(
+            server, tmp_path / "ceiling", users=CITIZENS, seconds=15, ceiling=True
+        )
+        outcome["journey"] = _locust(
+            server, tmp_path / "journey", users=CITIZENS, seconds=SECONDS, ceiling=False
+        )
+
+    benchmark.pedantic(run, rounds=1, iterations=1)
+    ceiling = _figures(outcome["ceiling"]["Aggregated"])
+    stats = outcome["journey"]
+    steps = {name: _figures(row) for name, row in stats.items() if name != "Aggregated"}
+    submit = steps["8 submit"]
+    dossiers = Dossier.objects.count()
+    succeeded = submit["requests"] - submit["failures"]
+    every = _figures(stats["Aggregated"])
+    benchmark.extra_info.update(
+        {
+            "citizens": CITIZENS,
+            "seconds": SECONDS,
+            "server": "gunicorn gthread 2x4",
+            "journeys_submitted": succeeded,
+            "dossiers_in_database": dossiers,
+            "none_lost": dossiers == succeeded,
+            "journeys_per_second": round(succeeded / SECONDS, 1),
+            "requests": every,
+            "submit": submit,
+            "steps": steps,
+            "ceiling_healthz": ceiling,
+            "requests_share_of_ceiling": round(every["per_second"] / ceiling["per_second"], 3),
+        }
+    )
+    print(f"\nonline journey under locust: {benchmark.extra_info}")  # noqa: T201
+    assert dossiers == succeeded, "a submitted journey without its dossier, or a doubled one"
