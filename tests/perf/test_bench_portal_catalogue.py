@@ -30,17 +30,15 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import pytest
 from django.db import connection
-from django.template.base import Template
 from django.test import Client
-from django.test.utils import _TestState
 from django.utils import timezone
+from egov_testing import production_templates
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from egov.core.models import SearchEntry
@@ -174,18 +172,6 @@ def _figures(prefix: str, values: list[float]) -> dict[str, float]:
     }
 
 
-@contextmanager
-def _production_templates() -> Iterator[None]:
-    """Render templates without the test environment's instrumentation (then put it back)."""
-    instrumented = Template._render
-    saved = getattr(_TestState, "saved_data", None)
-    Template._render = getattr(saved, "template_render", instrumented)
-    try:
-        yield
-    finally:
-        Template._render = instrumented
-
-
 def test_bench_portal_catalogue_search_2000(benchmark: BenchmarkFixture) -> None:
     count = 200 if benchmark.disabled else PROCEDURES  # the plain suite only checks it works
     names = _build(count)
@@ -228,13 +214,13 @@ def test_bench_portal_catalogue_search_2000(benchmark: BenchmarkFixture) -> None
         query = next(cursor)
         page_ms.append(_ms(lambda: rendered(query)))
 
-    with _production_templates():
+    with production_templates():
         benchmark.pedantic(one_page, rounds=QUERIES, iterations=1)
     if benchmark.disabled:
         return
     # Interleaved: each query's selector next to its baseline, each page next to the ceiling.
     selector_ms, base_ms, ceiling_ms = [], [], []
-    with _production_templates():
+    with production_templates():
         for query in queries:
             selector_ms.append(_ms(lambda q=query: selector(q)))  # type: ignore[misc]
             base_ms.append(_ms(selector_baseline))

@@ -23,6 +23,7 @@ from types import ModuleType
 import pytest
 from django.db import connection
 from django.test import Client
+from egov_testing import production_templates
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from egov.core.botguard import form_token
@@ -116,13 +117,16 @@ def test_bench_rendered_status_page_against_the_ceiling(benchmark: BenchmarkFixt
         found()
         form()
         ceiling()
-    benchmark.pedantic(found, rounds=BATCH, iterations=1)
-    # Interleaved so that a noisy neighbour hurts every figure alike.
+    with production_templates():
+        benchmark.pedantic(found, rounds=BATCH, iterations=1)
+    # Interleaved so that a noisy neighbour hurts every figure alike; templates rendered as a
+    # served page renders them (without the test client's context recording).
     found_rates, form_rates, ceiling_rates = [], [], []
-    for _ in range(3):
-        ceiling_rates.append(_rate(ceiling))
-        found_rates.append(_rate(found))
-        form_rates.append(_rate(form))
+    with production_templates():
+        for _ in range(3):
+            ceiling_rates.append(_rate(ceiling))
+            found_rates.append(_rate(found))
+            form_rates.append(_rate(form))
     ceiling_rate = max(ceiling_rates)
     found_rate, form_rate = max(found_rates), max(form_rates)
     benchmark.extra_info.update(

@@ -581,3 +581,20 @@ def test_a_dossier_submitted_by_my_account_for_someone_else_is_mine(place: Place
     )
     client = _signed_in(place.applicant.account)
     assert client.get(f"/cong-dan/ho-so/{dossier.code}/").status_code == 200
+
+
+def test_the_intake_e_mail_links_the_receipt_pdf(place: Place) -> None:
+    from egov.core.models import OutboundMessage
+
+    dossier = _receive(place)
+    mail = OutboundMessage.objects.filter(template="dossier_received").exclude(channel="sms")
+    assert mail.count() == 1
+    found = re.search(r"/tra-cuu-ho-so/bien-nhan/([^/\s]+)/", mail.get().body)
+    assert found is not None
+    assert found.group(0) in mail.get().body
+    answer = Client().get(f"/tra-cuu-ho-so/bien-nhan/{found.group(1)}/")
+    assert answer.status_code == 200
+    assert answer["Content-Type"] == "application/pdf"
+    assert b"".join(answer.streaming_content).startswith(b"%PDF")
+    forged = citizen_selectors.receipt_link_issue(dossier) + "x"
+    assert Client().get(f"/tra-cuu-ho-so/bien-nhan/{forged}/").status_code == 410

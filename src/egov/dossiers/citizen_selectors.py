@@ -51,6 +51,10 @@ _NOT_DIGITS = re.compile(r"\D")
 CODE_MAX = 64
 PROOF_SALT = "egov.dossiers.applicant-proof"
 RESULT_LINK_SALT = "egov.dossiers.result-link"
+RECEIPT_LINK_SALT = "egov.dossiers.receipt-link"
+# The receipt (Mẫu 01) link in the intake message stays valid as long as a dossier is usually
+# open; after that the applicant looks the dossier up again.
+RECEIPT_LINK_MAX_AGE = 90 * 86400
 PROOF_MAX_AGE = 3600  # seconds a status look-up stays valid for rating the dossier
 RESULT_LINK_MAX_AGE = 900  # seconds a result download link stays valid
 
@@ -256,12 +260,14 @@ def dossier_by_pk(pk: int) -> Dossier | None:
 
 
 @lru_cache(maxsize=64)
-def _first_route(names: tuple[str, ...], urlconf: str) -> str | None:
+def _first_route(
+    names: tuple[str, ...], urlconf: str, keys: tuple[str, ...] = ("code",)
+) -> str | None:
     """The first of `names` the URL configuration knows (a failed reverse is costly: asked
     once per URL configuration, not on every page)."""
     for name in names:
         try:
-            reverse(name, urlconf=urlconf, kwargs={"code": "X"})
+            reverse(name, urlconf=urlconf, kwargs=dict.fromkeys(keys, "X"))
         except NoReverseMatch:
             continue
         return name
@@ -272,11 +278,35 @@ def optional_url(names: Iterable[str], fallback: str, **kwargs: Any) -> str:
     """The first of `names` that resolves, else the fallback path (a route built by another
     part of the platform that may not be installed yet)."""
     urlconf = get_urlconf() or settings.ROOT_URLCONF
-    name = _first_route(tuple(names), str(urlconf))
+    name = _first_route(tuple(names), str(urlconf), tuple(sorted(kwargs)))
     if name is not None:
         with contextlib.suppress(NoReverseMatch):
             return reverse(name, kwargs=kwargs)
     return fallback.format(**kwargs)
+
+
+def receipt_link_issue(dossier: Dossier) -> str:
+    """A signed token for the receipt (Mẫu 01) of this dossier, for the intake message."""
+    return signing.dumps({"d": dossier.pk}, salt=RECEIPT_LINK_SALT)
+
+
+def receipt_link_dossier_id(token: str, *, max_age: int = RECEIPT_LINK_MAX_AGE) -> int | None:
+    try:
+        value = signing.loads(token or "", salt=RECEIPT_LINK_SALT, max_age=max_age)
+    except signing.BadSignature:
+        return None
+    pk = value.get("d") if isinstance(value, dict) else None
+    return pk if isinstance(pk, int) else None
+
+
+def receipt_url(dossier: Dossier) -> str:
+    """The absolute address of the receipt PDF for messages ("" when the portal route is not
+    installed)."""
+    token = receipt_link_issue(dossier)
+    path = optional_url(["portal:track_receipt"], "", token=token)
+    if not path:
+        return ""
+    return str(getattr(settings, "EGOV_PUBLIC_URL", "") or "").rstrip("/") + path
 
 
 def status_url(code: str) -> str:
@@ -622,6 +652,7 @@ def applicant_message_context(dossier: Dossier) -> dict[str, Any]:
         "appointment": dossier.appointment_at.astimezone(tz),
         "organization": dossier.receiving_organization.name_vi,
         "status_url": status_url(dossier.code),
+        "receipt_url": receipt_url(dossier),
     }
 
 

@@ -11,6 +11,7 @@ from egov.portal.views import track
 
 urlpatterns: list[URLPattern] = [
     path("tra-cuu-ho-so/ket-qua/<str:token>/", track.track_result, name="track_result"),
+    path("tra-cuu-ho-so/bien-nhan/<str:token>/", track.track_receipt, name="track_receipt"),
     path("tra-cuu-ho-so/danh-gia/<str:token>/", track.track_rate, name="track_rate"),
     path("cong-dan/ho-so/<str:code>/", track.my_dossier, name="my_dossier"),
     path("cong-dan/ho-so/<str:code>/ket-qua/", track.my_result, name="my_result"),

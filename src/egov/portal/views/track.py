@@ -25,8 +25,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from egov.core.errors import EgovError, NotFound, PermissionDenied
 from egov.core.files import file_open
-from egov.dossiers import citizen_selectors, online_services, rating_questions, rating_services
-from egov.dossiers.models import DECIDED_STATES, Dossier, State
+from egov.dossiers import (
+    citizen_selectors,
+    online_services,
+    rating_questions,
+    rating_services,
+    slip_services,
+)
+from egov.dossiers.models import DECIDED_STATES, Dossier, SlipForm, State
 
 CITIZEN_LOGIN = "directory:applicant_login"
 
@@ -157,6 +163,26 @@ def track_result(request: HttpRequest, token: str) -> HttpResponseBase:
     except EgovError as exc:
         return _message(request, gettext("The result cannot be downloaded yet"), str(exc), 409)
     return _download(stored)
+
+
+@never_cache
+@require_GET
+def track_receipt(request: HttpRequest, token: str) -> HttpResponseBase:
+    """The receipt (Mẫu 01) through the signed link of the intake message: the stored slip,
+    drawn now if the rendering task has not run yet."""
+    pk = citizen_selectors.receipt_link_dossier_id(token)
+    dossier = citizen_selectors.dossier_by_pk(pk) if pk is not None else None
+    if dossier is None:
+        return _expired(request)
+    slip = slip_services.slip_render(dossier=dossier, form=SlipForm.RECEIPT)  # stored once
+    response = FileResponse(
+        file_open(slip.stored_file),
+        as_attachment=False,
+        filename=f"{dossier.code}-mau-01.pdf",
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @never_cache
