@@ -38,7 +38,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
-from egov_testing import production_templates
+from egov_testing import production_templates, settle_search_index
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from egov.core.models import SearchEntry
@@ -175,6 +175,7 @@ def _figures(prefix: str, values: list[float]) -> dict[str, float]:
 def test_bench_portal_catalogue_search_2000(benchmark: BenchmarkFixture) -> None:
     count = 200 if benchmark.disabled else PROCEDURES  # the plain suite only checks it works
     names = _build(count)
+    settle_search_index()
     queries = _queries(names, QUERIES)
     client = Client()
 

@@ -33,6 +33,7 @@ from django.db import connection
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from egov.dossiers.models import Dossier
+from egov.dossiers.models_online import OnlineDraft
 from egov.procedures.models import Field
 from egov.procedures.services import procedure_create
 
@@ -162,16 +163,21 @@ def _locust(port: int, prefix: Path, *, users: int, seconds: int, ceiling: bool)
             "--csv",
             str(prefix),
             "--only-summary",
+            "--stop-timeout",  # let every citizen finish the journey under way
+            "60",
             "--loglevel",
             "WARNING",
         ],
         env=env,
         check=False,  # locust exits 1 when any request failed: the figures say so
         capture_output=True,
-        timeout=seconds + 120,
+        timeout=seconds + 180,
     )
     with open(f"{prefix}_stats.csv", newline="") as handle:
-        return {row["Name"]: row for row in csv.DictReader(handle)}
+        rows = {row["Name"]: row for row in csv.DictReader(handle)}
+    with open(f"{prefix}_failures.csv", newline="") as handle:
+        rows["failures"] = [dict(row) for row in csv.DictReader(handle)]  # type: ignore[assignment]
+    return rows
 
 
 def _figures(row: dict[str, str]) -> dict[str, Any]:
@@ -207,10 +213,13 @@ def test_bench_online_journey_under_locust(
     benchmark.pedantic(run, rounds=1, iterations=1)
     ceiling = _figures(outcome["ceiling"]["Aggregated"])
     stats = outcome["journey"]
-    steps = {name: _figures(row) for name, row in stats.items() if name != "Aggregated"}
+    steps = {
+        name: _figures(row) for name, row in stats.items() if name not in ("Aggregated", "failures")
+    }
     submit = steps["8 submit"]
     dossiers = Dossier.objects.count()
     succeeded = submit["requests"] - submit["failures"]
+    submitted_drafts = OnlineDraft.objects.filter(state=OnlineDraft.State.SUBMITTED).count()
     every = _figures(stats["Aggregated"])
     benchmark.extra_info.update(
         {
@@ -219,7 +228,11 @@ def test_bench_online_journey_under_locust(
             "server": "gunicorn gthread 2x4",
             "journeys_submitted": succeeded,
             "dossiers_in_database": dossiers,
-            "none_lost": dossiers == succeeded,
+            "submitted_drafts": submitted_drafts,
+            # Journeys still under way when locust stops are not counted by it: their dossiers
+            # exist, so the check is one dossier per submitted draft and none missing.
+            "none_lost": dossiers == submitted_drafts and dossiers >= succeeded,
+            "failures": stats["failures"],
             "journeys_per_second": round(succeeded / SECONDS, 1),
             "requests": every,
             "submit": submit,
@@ -229,4 +242,7 @@ def test_bench_online_journey_under_locust(
         }
     )
     print(f"\nonline journey under locust: {benchmark.extra_info}")  # noqa: T201
-    assert dossiers == succeeded, "a submitted journey without its dossier, or a doubled one"
+    # Every journey locust saw succeed made its dossier, and no draft made two.
+    assert dossiers == submitted_drafts
+    assert dossiers >= succeeded
+    assert not stats["failures"]

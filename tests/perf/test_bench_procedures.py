@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.utils import timezone
+from egov_testing import settle_search_index
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from egov.core.models import SearchEntry
@@ -159,6 +160,7 @@ def _timed(call: Callable[[str], Any], queries: list[str]) -> list[float]:
 def test_bench_procedure_search_2000(benchmark: BenchmarkFixture) -> None:
     count = 200 if benchmark.disabled else PROCEDURES  # the plain suite only checks it works
     names = _build(count)
+    settle_search_index()
     queries = _queries(names, QUERIES)
 
     # Correctness first: an accent-free query finds the procedure, unpublished ones stay out.
