@@ -259,3 +259,30 @@ def test_search_filters_by_level_and_life_event(tree: Any, data: dict[str, Any])
     assert codes(life_event="business") == ["DEMO-XD-01"]
     assert codes(life_event="family") == []
     assert selectors.procedure_search("", life_event="investment").total == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_import_refreshes_the_planner_statistics(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import connection
+
+    calls: list[str] = []
+    real = services._refresh_statistics
+
+    def spy() -> None:
+        calls.append("analyze")
+        real()
+
+    monkeypatch.setattr(services, "_refresh_statistics", spy)
+    monkeypatch.setattr(services, "ANALYZE_AFTER_IMPORT", 1)
+    demo_seed()
+    services.procedures_seed_demo()
+    assert calls == ["analyze"]
+    with connection.cursor() as cursor:  # ANALYZE writes the row count into pg_class at once
+        cursor.execute(
+            "SELECT reltuples::bigint, (SELECT count(*) FROM procedures_procedureversion) "
+            "FROM pg_class WHERE relname = 'procedures_procedureversion'"
+        )
+        estimated, actual = cursor.fetchone()
+    assert actual > 0
+    assert estimated == actual
