@@ -22,23 +22,19 @@ from __future__ import annotations
 import base64
 import gc
 import http.client
-import importlib.util
 import json
 import os
 import random
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from bench_support import ROOT, gunicorn_server, load_module, percentile, requests_per_second
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -52,7 +48,6 @@ from egov.procedures.models import Field, ProcedureStep
 from egov.procedures.selectors import procedure_published
 from egov.procedures.services import procedure_create
 
-ROOT = Path(__file__).resolve().parents[2]
 ATTACHMENT_BYTES = 200 * 1024
 SERVER_REQUESTS = 900
 SERVER_CLIENTS = 8
@@ -68,19 +63,8 @@ TARGET_STATUS_SHARE = 0.60
 TARGET_QUEUE_P99_MS = 100.0
 
 
-def _load(name: str, path: Path) -> ModuleType:
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-_factories = _load("directory_factories", ROOT / "tests/directory/factories.py")
-_support = _load("dossiers_support", ROOT / "tests/dossiers/support.py")
+_factories = load_module("directory_factories", ROOT / "tests/directory/factories.py")
+_support = load_module("dossiers_support", ROOT / "tests/dossiers/support.py")
 
 
 @dataclass
@@ -150,15 +134,10 @@ def _body() -> bytes:
     ).encode()
 
 
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def _figures(durations_ms: list[float]) -> dict[str, float]:
     return {
-        "p50_ms": round(_percentile(durations_ms, 0.5), 1),
-        "p99_ms": round(_percentile(durations_ms, 0.99), 1),
+        "p50_ms": round(percentile(durations_ms, 0.5), 1),
+        "p99_ms": round(percentile(durations_ms, 0.99), 1),
         "max_ms": round(max(durations_ms), 1),
     }
 
@@ -166,63 +145,10 @@ def _figures(durations_ms: list[float]) -> dict[str, float]:
 # --- (a) intake ----------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _database_url() -> str:
-    """The URL of the database this test runs against (the test database, not DATABASE_URL)."""
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[int]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "EGOV_ENV": "test",
-        "DATABASE_URL": _database_url(),
-        "DB_CONN_MAX_AGE": "600",
-        "EGOV_VAR_DIR": str(tmp_path),
-        "PYTHONPATH": str(ROOT / "src"),
-    }
-    log = (tmp_path / "gunicorn.log").open("wb")
-    process = subprocess.Popen(  # noqa: S603 - our own executable, fixed arguments
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "egov.wsgi",
-            f"--bind=127.0.0.1:{port}",
-            f"--workers={SERVER_WORKERS}",
-            f"--threads={SERVER_THREADS}",
-            "--worker-class=gthread",
-            "--log-level=warning",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                probe.request("GET", "/healthz")
-                if probe.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((tmp_path / "gunicorn.log").read_text(errors="replace"))
-            time.sleep(0.2)
+    with gunicorn_server(tmp_path, workers=SERVER_WORKERS, threads=SERVER_THREADS) as port:
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
 def _cpu_ticks(port: int) -> dict[int, tuple[str, int]]:
@@ -387,17 +313,6 @@ def test_bench_intake_in_process(benchmark: BenchmarkFixture) -> None:
 BATCH = 200
 
 
-def _rate(call: Callable[[], int], rounds: int = 7) -> float:
-    """Requests per second of the median batch (same method as test_bench_ceiling)."""
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        ok = sum(call() == 200 for _ in range(BATCH))
-        times.append(time.perf_counter() - start)
-        assert ok == BATCH
-    return BATCH / sorted(times)[len(times) // 2]
-
-
 @pytest.mark.django_db
 def test_bench_status_look_up_against_the_ceiling(benchmark: BenchmarkFixture) -> None:
     bench = _province()
@@ -430,9 +345,9 @@ def test_bench_status_look_up_against_the_ceiling(benchmark: BenchmarkFixture) -
     # Interleaved so that a noisy neighbour hurts both figures alike.
     status_rates, ceiling_rates, floor_rates = [], [], []
     for _ in range(3):
-        ceiling_rates.append(_rate(ceiling))
-        status_rates.append(_rate(status))
-        floor_rates.append(_rate(api_floor))
+        ceiling_rates.append(requests_per_second(ceiling))
+        status_rates.append(requests_per_second(status))
+        floor_rates.append(requests_per_second(api_floor))
     status_rate, ceiling_rate = max(status_rates), max(ceiling_rates)
     floor_rate = max(floor_rates)
     share = status_rate / ceiling_rate

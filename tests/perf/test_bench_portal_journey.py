@@ -16,20 +16,15 @@ Sizes: EGOV_BENCH_CITIZENS (200), EGOV_BENCH_JOURNEY_SECONDS (60).
 from __future__ import annotations
 
 import csv
-import http.client
-import importlib.util
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
-from django.db import connection
+from bench_support import ROOT, gunicorn_server, load_module
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from egov.dossiers.models import Dossier
@@ -37,21 +32,7 @@ from egov.dossiers.models_online import OnlineDraft
 from egov.procedures.models import Field
 from egov.procedures.services import procedure_create
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _load(name: str, path: Path) -> ModuleType:
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-_factories = _load("directory_factories", ROOT / "tests/directory/factories.py")
+_factories = load_module("directory_factories", ROOT / "tests/directory/factories.py")
 LOCUSTFILE = Path(__file__).with_name("locust_online_journey.py")
 CITIZENS = int(os.environ.get("EGOV_BENCH_CITIZENS", "200"))
 SECONDS = int(os.environ.get("EGOV_BENCH_JOURNEY_SECONDS", "60"))
@@ -83,65 +64,14 @@ PROCEDURE: dict[str, Any] = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[int]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "EGOV_ENV": "test",
-        "DATABASE_URL": _database_url(),
-        "DB_CONN_MAX_AGE": "600",
-        "EGOV_VAR_DIR": str(tmp_path),
-        "PYTHONPATH": str(ROOT / "src"),
-        # One client address for 200 citizens: lift the per-address limits for the run.
-        "EGOV_RATE_LIMITS": "submit=10000000/3600,upload=10000000/3600,status_miss=10000000/600",
-    }
-    log = (tmp_path / "gunicorn.log").open("wb")
-    process = subprocess.Popen(  # noqa: S603 - our own executable, fixed arguments
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "egov.wsgi",
-            f"--bind=127.0.0.1:{port}",
-            "--workers=2",
-            "--threads=4",
-            "--worker-class=gthread",
-            "--log-level=warning",
-            "--timeout=120",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                probe.request("GET", "/healthz")
-                if probe.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((tmp_path / "gunicorn.log").read_text(errors="replace"))
-            time.sleep(0.2)
+    # One client address for 200 citizens: lift the per-address limits for the run.
+    limits = "submit=10000000/3600,upload=10000000/3600,status_miss=10000000/600"
+    with gunicorn_server(
+        tmp_path, env={"EGOV_RATE_LIMITS": limits}, extra_args=("--timeout=120",)
+    ) as port:
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
 def _locust(port: int, prefix: Path, *, users: int, seconds: int, ceiling: bool) -> dict[str, Any]:

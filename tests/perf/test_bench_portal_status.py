@@ -13,14 +13,8 @@ Run:
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-import time
-from collections.abc import Callable
-from pathlib import Path
-from types import ModuleType
-
 import pytest
+from bench_support import ROOT, load_module, requests_per_second
 from django.db import connection
 from django.test import Client
 from egov_testing import production_templates
@@ -32,24 +26,12 @@ from egov.dossiers import services
 from egov.procedures.models import Field
 from egov.procedures.services import procedure_create
 
-ROOT = Path(__file__).resolve().parents[2]
 BATCH = 200
 TARGET_SHARE = 0.60  # the budget of the status look-up (ARCHITECTURE.md §7), for comparison
 
 
-def _load(name: str, path: Path) -> ModuleType:
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-_factories = _load("directory_factories", ROOT / "tests/directory/factories.py")
-_support = _load("dossiers_support", ROOT / "tests/dossiers/support.py")
+_factories = load_module("directory_factories", ROOT / "tests/directory/factories.py")
+_support = load_module("dossiers_support", ROOT / "tests/dossiers/support.py")
 
 
 def _dossier_code() -> str:
@@ -80,17 +62,6 @@ def _dossier_code() -> str:
     step = dossier.steps.order_by("order")[1]
     services.dossier_start_step(actor=reviewer.account, dossier=dossier, step=step)
     return dossier.code
-
-
-def _rate(call: Callable[[], int], rounds: int = 7) -> float:
-    """Requests per second of the median batch (the method of test_bench_ceiling)."""
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        ok = sum(call() == 200 for _ in range(BATCH))
-        times.append(time.perf_counter() - start)
-        assert ok == BATCH
-    return BATCH / sorted(times)[len(times) // 2]
 
 
 @pytest.mark.django_db
@@ -124,9 +95,9 @@ def test_bench_rendered_status_page_against_the_ceiling(benchmark: BenchmarkFixt
     found_rates, form_rates, ceiling_rates = [], [], []
     with production_templates():
         for _ in range(3):
-            ceiling_rates.append(_rate(ceiling))
-            found_rates.append(_rate(found))
-            form_rates.append(_rate(form))
+            ceiling_rates.append(requests_per_second(ceiling))
+            found_rates.append(requests_per_second(found))
+            form_rates.append(requests_per_second(form))
     ceiling_rate = max(ceiling_rates)
     found_rate, form_rate = max(found_rates), max(form_rates)
     benchmark.extra_info.update(

@@ -19,111 +19,27 @@ Run (SQLite, then PostgreSQL with DATABASE_URL=postgres://postgres@127.0.0.1:POR
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 import pytest
+from bench_support import catalogue_build, percentile
 from django.db import connection
-from django.utils import timezone
 from egov_testing import settle_search_index
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from egov.core.models import SearchEntry
-from egov.core.text import fold, search_text
-from egov.procedures.models import Field, Procedure, ProcedureVersion
-from egov.procedures.search import SEARCH_KIND, procedure_search_text, procedure_search_title
+from egov.core.text import fold
+from egov.procedures.search import SEARCH_KIND
 from egov.procedures.selectors import procedure_search
-from egov.procedures.services import DEMO_DATA
 
 PROCEDURES = 2_000
 QUERIES = 200
 TARGET_P99_MS = 30.0
-QUALIFIERS = [
-    "",
-    "(cấp tỉnh)",
-    "(cấp xã)",
-    "cho tổ chức",
-    "cho cá nhân",
-    "đối với doanh nghiệp nhỏ và vừa",
-    "đối với người nước ngoài",
-    "trong khu công nghiệp",
-    "trong khu kinh tế",
-    "trường hợp bị mất, hỏng",
-    "trường hợp thay đổi thông tin",
-    "theo thủ tục rút gọn",
-    "qua dịch vụ bưu chính công ích",
-    "liên thông với cơ quan thuế",
-    "liên thông với bảo hiểm xã hội",
-    "tại Trung tâm Phục vụ hành chính công",
-    "lần hai",
-    "có yếu tố nước ngoài",
-    "đối với hợp tác xã",
-    "đối với đơn vị sự nghiệp công lập",
-]
 
 pytestmark = pytest.mark.django_db
-
-
-def _build(count: int) -> list[str]:
-    """`count` procedures with their first version and search entries, in bulk; their names."""
-    demo = json.loads(DEMO_DATA.read_text(encoding="utf-8"))
-    fields = Field.objects.bulk_create(
-        Field(code=f["code"], name=f["name"]) for f in demo["fields"]
-    )
-    field_of = {f.code: f for f in fields}
-    bases = demo["procedures"]
-    rng = random.Random(20250701)
-    procedures = Procedure.objects.bulk_create(
-        Procedure(code=f"BENCH-{n:05d}", code_status="unverified") for n in range(count)
-    )
-    versions = []
-    for n, procedure in enumerate(procedures):
-        base = bases[n % len(bases)]
-        qualifier = QUALIFIERS[(n // len(bases)) % len(QUALIFIERS)]
-        suffix = f" {qualifier}" if qualifier else ""
-        versions.append(
-            ProcedureVersion(
-                procedure=procedure,
-                number=1,
-                effective_from=date(2025, 7, 1),
-                name=f"{base['name']}{suffix} (mẫu {n})",
-                field=field_of[base["field"]],
-                level=base["level"],
-                competent_text=base["competent_organization"]["name"],
-                executing_text=base["executing_organization"]["name"],
-                result=base["result"],
-                subjects=base.get("subjects", []),
-                service_level=rng.choice(["full_online", "partial_online", "none"]),
-                content_hash=f"{n:064d}",
-            )
-        )
-    ProcedureVersion.objects.bulk_create(versions)
-    now = timezone.now()
-    for n, (procedure, version) in enumerate(zip(procedures, versions, strict=True)):
-        procedure.latest_version = version
-        if n % 10:
-            procedure.published_version = version
-            procedure.published_at = now
-    Procedure.objects.bulk_update(
-        procedures, ["latest_version", "published_version", "published_at"], batch_size=500
-    )
-    SearchEntry.objects.bulk_create(
-        (
-            SearchEntry(
-                kind=SEARCH_KIND,
-                object_id=str(p.pk),
-                title=procedure_search_title(p),
-                folded=search_text(f"{procedure_search_title(p)}\n{procedure_search_text(p)}"),
-            )
-            for p in procedures
-        ),
-        batch_size=500,
-    )
-    return [v.name for v in versions]
 
 
 def _queries(names: list[str], count: int) -> list[str]:
@@ -143,11 +59,6 @@ def _queries(names: list[str], count: int) -> list[str]:
     return out
 
 
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def _timed(call: Callable[[str], Any], queries: list[str]) -> list[float]:
     durations = []
     for query in queries:
@@ -159,7 +70,7 @@ def _timed(call: Callable[[str], Any], queries: list[str]) -> list[float]:
 
 def test_bench_procedure_search_2000(benchmark: BenchmarkFixture) -> None:
     count = 200 if benchmark.disabled else PROCEDURES  # the plain suite only checks it works
-    names = _build(count)
+    names = catalogue_build(count, seed=20250701)
     settle_search_index()
     queries = _queries(names, QUERIES)
 
@@ -193,8 +104,8 @@ def test_bench_procedure_search_2000(benchmark: BenchmarkFixture) -> None:
     if benchmark.disabled:
         return
     base = _timed(baseline, queries)
-    p50, p99 = _percentile(durations, 0.5), _percentile(durations, 0.99)
-    b50, b99 = _percentile(base, 0.5), _percentile(base, 0.99)
+    p50, p99 = percentile(durations, 0.5), percentile(durations, 0.99)
+    b50, b99 = percentile(base, 0.5), percentile(base, 0.99)
     benchmark.extra_info.update(
         {
             "database": connection.vendor,
