@@ -1,8 +1,8 @@
 """Settings of the fee payments, read at call time (tests and provinces may change them).
 
-The lead wires each name to an environment variable in `egov.settings`; until then (and for
-any name left unset there) the environment variable of the same name is read here, so an
-operator can configure the gateway without a code change. Every value:
+Each name is an environment variable read by `egov.settings` (docs/settings.md); here they are
+read from the settings at call time, with the defaults below when a setting is absent or
+empty. Every value:
 
 - EGOV_PAYMENT_GATEWAY (default "vnpay"): the adapter used for new payments.
 - EGOV_PAYMENT_VNPAY_TMN_CODE: the merchant's terminal code (vnp_TmnCode) given by the gateway.
@@ -20,7 +20,6 @@ operator can configure the gateway without a code change. Every value:
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from django.conf import settings
@@ -35,8 +34,6 @@ DEV_HASH_SECRET = "DEV-ONLY-NOT-A-SECRET-egov-payments-sandbox-0123456789"  # no
 
 def _value(name: str, default: Any = "") -> Any:
     value = getattr(settings, name, None)
-    if value is None or value == "":
-        value = os.environ.get(name, "")
     return default if value is None or value == "" else value
 
 
