@@ -17,7 +17,7 @@ from dossiers_support import Clock, World, vn
 from egov.core.errors import NotFound, PermissionDenied, ValidationFailed
 from egov.core.models import AuditEntry, OutboundMessage
 from egov.directory.models import Account
-from egov.dossiers import citizen_selectors, rating_questions, rating_services, services
+from egov.dossiers import citizen_selectors, citizen_services, rating_questions, services
 from egov.dossiers.models import Dossier, DossierStep, Rating
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -89,7 +89,7 @@ def test_the_applicant_rates_a_decided_dossier_once_with_an_audit_entry(
     world: World, clock: Clock, receive: Any
 ) -> None:
     dossier = _decided(world, receive())
-    rating = rating_services.rating_submit(
+    rating = citizen_services.rating_submit(
         dossier=dossier, answers=ANSWERS, comment="  Rất tốt  ", actor=world.applicant.account
     )
     assert (rating.score, rating.satisfied, rating.comment) == (5, True, "Rất tốt")
@@ -99,8 +99,8 @@ def test_the_applicant_rates_a_decided_dossier_once_with_an_audit_entry(
     entry = AuditEntry.objects.get(action="dossiers.rating.submit")
     assert entry.object_id == str(dossier.pk)
     assert entry.summary["after"]["score"] == 5
-    with pytest.raises(rating_services.RatingAlreadyGiven) as again:
-        rating_services.rating_submit(
+    with pytest.raises(citizen_services.RatingAlreadyGiven) as again:
+        citizen_services.rating_submit(
             dossier=dossier, answers=ANSWERS, actor=world.applicant.account
         )
     assert again.value.code == "rating.already_given"
@@ -110,7 +110,7 @@ def test_the_applicant_rates_a_decided_dossier_once_with_an_audit_entry(
 
 def test_a_denied_dossier_can_be_rated_too(world: World, clock: Clock, receive: Any) -> None:
     dossier = _decided(world, receive(), approve=False)
-    rating = rating_services.rating_submit(
+    rating = citizen_services.rating_submit(
         dossier=dossier,
         answers={**ANSWERS, "overall": "very_dissatisfied"},
         actor=world.applicant.account,
@@ -128,7 +128,7 @@ def test_no_rating_before_the_result(world: World, clock: Clock, receive: Any, s
             actor=world.counter.account, dossier=dossier, items=[{"name": "A", "reason": "B"}]
         )
     with pytest.raises(ValidationFailed) as caught:
-        rating_services.rating_submit(
+        citizen_services.rating_submit(
             dossier=dossier, answers=ANSWERS, actor=world.applicant.account
         )
     assert caught.value.code == "rating.too_early"
@@ -149,11 +149,11 @@ def test_only_the_applicant_rates(world: World, clock: Clock, receive: Any) -> N
         (None, "forged"),
     ]:
         with pytest.raises(PermissionDenied):
-            rating_services.rating_submit(
+            citizen_services.rating_submit(
                 dossier=dossier, answers=ANSWERS, actor=actor, proof=proof
             )
     assert Rating.objects.count() == 0
-    rating = rating_services.rating_submit(
+    rating = citizen_services.rating_submit(
         dossier=dossier, answers=ANSWERS, proof=citizen_selectors.proof_issue(dossier)
     )
     assert rating.account is None
@@ -173,12 +173,12 @@ def test_bad_answers_and_long_comments_are_refused_and_nothing_is_written(
     ]
     for answers, comment, code in cases:
         with pytest.raises(ValidationFailed) as caught:
-            rating_services.rating_submit(
+            citizen_services.rating_submit(
                 dossier=dossier, answers=answers, comment=comment, actor=account
             )
         assert caught.value.code == code
     assert Rating.objects.count() == 0
-    ok = rating_services.rating_submit(
+    ok = citizen_services.rating_submit(
         dossier=dossier, answers=ANSWERS, comment="x" * rating_questions.COMMENT_MAX, actor=account
     )
     assert len(ok.comment) == rating_questions.COMMENT_MAX
@@ -192,13 +192,13 @@ def test_the_result_download_is_for_the_applicant_only_and_audited(
 ) -> None:
     dossier = _decided(world, receive())
     with pytest.raises(PermissionDenied):
-        rating_services.result_download_record(dossier=dossier, actor=None, via="account")
+        citizen_services.result_download_record(dossier=dossier, actor=None, via="account")
     with pytest.raises(PermissionDenied):
-        rating_services.result_download_record(
+        citizen_services.result_download_record(
             dossier=dossier, actor=world.counter.account, via="account"
         )
     assert AuditEntry.objects.filter(action="dossiers.result.download").count() == 0
-    stored = rating_services.result_download_record(
+    stored = citizen_services.result_download_record(
         dossier=dossier, actor=world.applicant.account, via="account"
     )
     assert stored.pk == dossier.result_file_id
@@ -211,14 +211,14 @@ def test_no_download_of_an_unsigned_result_or_with_fees_unpaid(
 ) -> None:
     unpaid = _decided(world, receive(), pay=False)
     with pytest.raises(ValidationFailed) as caught:
-        rating_services.result_download_record(
+        citizen_services.result_download_record(
             dossier=unpaid, actor=world.applicant.account, via="account"
         )
     assert caught.value.code == "dossier.fees_unpaid"
     unsigned = _decided(world, receive())
     Dossier.objects.filter(pk=unsigned.pk).update(result_signed_at=None)
     with pytest.raises(NotFound):
-        rating_services.result_download_record(
+        citizen_services.result_download_record(
             dossier=_fresh(unsigned), actor=world.applicant.account, via="account"
         )
     assert AuditEntry.objects.filter(action="dossiers.result.download").count() == 0
@@ -232,12 +232,12 @@ def test_satisfaction_share_per_organisation_and_procedure(
 ) -> None:
     for overall in ["very_satisfied", "satisfied", "dissatisfied"]:
         dossier = _decided(world, receive())
-        rating_services.rating_submit(
+        citizen_services.rating_submit(
             dossier=dossier, answers={**ANSWERS, "overall": overall}, actor=world.applicant.account
         )
     clock.set(vn(2026, 3, 2, 9, 0))
     late = _decided(world, receive())
-    rating_services.rating_submit(dossier=late, answers=ANSWERS, actor=world.applicant.account)
+    citizen_services.rating_submit(dossier=late, answers=ANSWERS, actor=world.applicant.account)
     february = citizen_selectors.satisfaction_share(start=date(2026, 2, 1), end=date(2026, 2, 28))
     assert [(r.key, r.name, r.rated, r.satisfied) for r in february] == [
         ("H51.04", "Sở Xây dựng", 3, 2)
@@ -289,7 +289,7 @@ def test_each_step_is_told_by_email_and_sms_with_the_status_link(
     settings.EGOV_PUBLIC_URL = "https://dichvucong.example.gov.vn"
     dossier = receive()
     before = OutboundMessage.objects.count()
-    sent = rating_services.applicant_notify(dossier=dossier, template=template, **extra)
+    sent = citizen_services.applicant_notify(dossier=dossier, template=template, **extra)
     assert OutboundMessage.objects.count() == before + 2
     link = f"https://dichvucong.example.gov.vn/tra-cuu-ho-so/{dossier.code}/"
     assert [(m.channel, m.recipient) for m in sent] == [
@@ -310,12 +310,13 @@ def test_the_short_channel_can_be_zalo_and_nothing_goes_without_contacts(
 ) -> None:
     settings.EGOV_APPLICANT_SHORT_CHANNEL = "zalo"
     dossier = receive()
-    sent = rating_services.applicant_notify(dossier=dossier, template="dossier_received")
+    sent = citizen_services.applicant_notify(dossier=dossier, template="dossier_received")
     assert [m.channel for m in sent] == ["email", "zalo"]
     Dossier.objects.filter(pk=dossier.pk).update(applicant_phone="", applicant_email="")
     before = OutboundMessage.objects.count()
     assert (
-        rating_services.applicant_notify(dossier=_fresh(dossier), template="dossier_received") == []
+        citizen_services.applicant_notify(dossier=_fresh(dossier), template="dossier_received")
+        == []
     )
     assert OutboundMessage.objects.count() == before
 
@@ -360,7 +361,7 @@ def test_the_supplement_request_arrives_by_smtp_with_the_list_and_the_link(
     settings.EGOV_PUBLIC_URL = "https://dichvucong.example.gov.vn"
     dossier = receive()
     with django_capture_on_commit_callbacks(execute=True):
-        rating_services.applicant_notify(
+        citizen_services.applicant_notify(
             dossier=dossier,
             template="dossier_supplement_requested",
             items=[{"name": "Bản vẽ mặt bằng", "reason": "Thiếu chữ ký"}],

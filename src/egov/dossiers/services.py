@@ -153,7 +153,7 @@ def _notify(
 ) -> OutboundMessage | None:
     """Tell the applicant on every channel they left (e-mail; SMS or Zalo), each message with
     the public status page's link; nothing when they left neither. Delivery is after commit."""
-    from egov.dossiers.rating_services import applicant_notify  # it reads the dossier services
+    from egov.dossiers.citizen_services import applicant_notify  # it reads the dossier services
 
     sent = applicant_notify(dossier=dossier, template=template, **extra)
     return sent[0] if sent else None

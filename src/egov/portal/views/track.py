@@ -27,9 +27,9 @@ from egov.core.errors import EgovError, NotFound, PermissionDenied
 from egov.core.files import file_open
 from egov.dossiers import (
     citizen_selectors,
+    citizen_services,
     online_services,
     rating_questions,
-    rating_services,
     slip_services,
 )
 from egov.dossiers.models import DECIDED_STATES, Dossier, SlipForm, State
@@ -119,7 +119,7 @@ def _rate(
         if form.is_valid():
             data = form.cleaned_data
             try:
-                rating_services.rating_submit(
+                citizen_services.rating_submit(
                     dossier=dossier,
                     answers={k: v for k, v in data.items() if k != "comment"},
                     comment=data.get("comment", ""),
@@ -155,7 +155,7 @@ def track_result(request: HttpRequest, token: str) -> HttpResponseBase:
     if dossier is None or str(dossier.result_file_id) != target[1]:
         return _expired(request)
     try:
-        stored = rating_services.result_download_record(
+        stored = citizen_services.result_download_record(
             dossier=dossier, actor=_user(request), proof_ok=True, via="status_link"
         )
     except (NotFound, PermissionDenied):
@@ -246,7 +246,7 @@ def my_result(request: HttpRequest, code: str) -> HttpResponseBase:
     """The e-result of the applicant's own dossier; audited."""
     dossier = _own(request, code)
     try:
-        stored = rating_services.result_download_record(
+        stored = citizen_services.result_download_record(
             dossier=dossier, actor=_user(request), via="account"
         )
     except NotFound as exc:
